@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Generates docs/ with tfplugindocs from the provider schema, examples/ and templates/, offline.
+#   docs.sh generate   regenerate docs/ in place
+#   docs.sh check      regenerate into a temporary copy and fail if docs/ differs from it
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "${ROOT_DIR}"
+
+mode="${1:-generate}"
+"${ROOT_DIR}/scripts/install-terraform.sh" >/dev/null
+"${ROOT_DIR}/scripts/install-tools.sh" tfplugindocs >/dev/null
+
+# tfplugindocs downloads a terraform unless one is on PATH; the pinned one goes first.
+generate() {
+  PATH="${TOOLS_BIN}:${PATH}" "${TFPLUGINDOCS_BIN}" generate \
+    --provider-dir "$1" --provider-name kakaocloud
+}
+
+case "${mode}" in
+  generate)
+    generate "${ROOT_DIR}"
+    ;;
+  check)
+    copy="$(mktemp -d "${TMPDIR:-/tmp}/kakaocloud-docs.XXXXXX")"
+    trap 'rm -rf "${copy}"' EXIT
+    # The module without tool binaries, build output or git metadata.
+    tar -C "${ROOT_DIR}" --exclude=./.tools --exclude=./dist --exclude=./.git -cf - . | tar -C "${copy}" -xf -
+    generate "${copy}" >/dev/null
+    if ! diff -ru "${ROOT_DIR}/docs" "${copy}/docs" >"${copy}/docs.diff" 2>&1; then
+      sed "s|${copy}/|generated/|g; s|${ROOT_DIR}/||g" "${copy}/docs.diff" >&2
+      die "docs/ differs from a fresh generation: run 'make docs' and commit the result"
+    fi
+    log "docs/ is up to date"
+    ;;
+  *)
+    die "usage: $0 generate|check"
+    ;;
+esac

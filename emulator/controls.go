@@ -111,7 +111,9 @@ func (s *Server) ResetCounters() {
 }
 
 func (s *Server) resetCountersLocked() {
-	s.counters = Counters{ByRoute: map[string]int64{}, ByImage: map[string]map[string]int64{}, Faults: map[string]int64{}}
+	s.counters = Counters{
+		ByRoute: map[string]int64{}, ByImage: map[string]map[string]int64{}, Faults: map[string]int64{},
+	}
 }
 
 // Members is the emulator's own truth for an image, sorted by project, including pending and
@@ -161,7 +163,8 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 
 	var body controlBody
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil && !errors.Is(err, io.EOF) {
-		writeValidation(w, []fieldProblem{problem("body", "", "Body should be a JSON object: "+err.Error(), "json_invalid")})
+		msg := "Body should be a JSON object: " + err.Error()
+		writeValidation(w, []fieldProblem{problem("body", "", msg, "json_invalid")})
 		return
 	}
 	switch name {
@@ -228,7 +231,8 @@ func (s *Server) settingsBody() settingsBody {
 	st := s.settings
 	return settingsBody{
 		Propagation: st.propagation.String(), Removal: st.removal.String(), Latency: st.latency.String(),
-		TokenLifetime: st.tokenLifetime.String(), MemberQuota: st.memberQuota, MaxPageSize: st.maxPageSize, LagReads: s.lagReads,
+		TokenLifetime: st.tokenLifetime.String(), MemberQuota: st.memberQuota, MaxPageSize: st.maxPageSize,
+		LagReads: s.lagReads,
 	}
 }
 

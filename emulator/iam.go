@@ -104,7 +104,9 @@ func (s *Server) tokenBody(tok *token) tokenBody {
 		Project: tokenProject{
 			ID: project.ID, Name: project.Name, Domain: namedRef{ID: "default", Name: "Default"},
 		},
-		User:                  tokenUser{ID: cred.UserID, Name: cred.UserName, Domain: namedRef{ID: "default", Name: "Default"}},
+		User: tokenUser{
+			ID: cred.UserID, Name: cred.UserName, Domain: namedRef{ID: "default", Name: "Default"},
+		},
 		Roles:                 []namedRef{{ID: derivedHex("kakaocloud-emulator/role/member"), Name: "member"}},
 		ApplicationCredential: tokenCredential{ID: cred.ID, Name: cred.UserName + "-credential", Restricted: true},
 	}}

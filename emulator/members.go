@@ -28,33 +28,40 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, rt route) {
 		writeError(w, http.StatusNotFound, "Image "+lower(rt.imageID)+" was not found.")
 		return
 	}
-	records := img.sortedMembers()
+	records := img.orderedMembers()
 	if s.lagReads > 0 {
 		s.lagReads--
 		if img.hasLagged {
-			records = img.lagged
+			records = records[:0]
+			for i := range img.lagged {
+				records = append(records, &img.lagged[i])
+			}
 		}
 	}
 
-	all := make([]memberBody, 0, len(records))
-	for i := range records {
-		m := &records[i]
+	// Filter first and format only the page: formatting times dominates large lists.
+	visible := records[:0]
+	for _, m := range records {
 		// Owners see every member; a member project sees its own entry only; public has none.
 		if rel != relationOwner && m.ProjectID != cred.ProjectID || s.settings.gone(m, now) {
 			continue
 		}
+		visible = append(visible, m)
+	}
+	window := visible[min(offset, len(visible)):]
+	window = window[:min(limit, len(window))]
+	page := make([]memberBody, 0, len(window))
+	for _, m := range window {
 		status, shared, updated := s.settings.memberView(m, now)
-		all = append(all, memberBody{
+		page = append(page, memberBody{
 			ID: m.ProjectID, ImageID: img.ID, CreatedAt: formatTime(m.AddedAt), UpdatedAt: formatTime(updated),
 			Status: optString(status), IsShared: shared,
 		})
 	}
 	s.mu.Unlock()
 
-	page := all[min(offset, len(all)):]
-	page = page[:min(limit, len(page))]
 	writeJSON(w, http.StatusOK, memberListBody{
-		Members: page, Pagination: paginationBody{Total: len(all), Offset: offset, Limit: limit},
+		Members: page, Pagination: paginationBody{Total: len(visible), Offset: offset, Limit: limit},
 	})
 }
 
@@ -94,7 +101,7 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request, rt route) {
 
 	s.rememberBeforeWriteLocked(img)
 	m := &memberState{ProjectID: rt.memberID, AddedAt: now}
-	img.members[rt.memberID] = m // replaces a removed member still lingering
+	img.setMember(m) // replaces a removed member still lingering
 	memberStatus, _, updated := s.settings.memberView(m, now)
 	body := addedMemberEnvelope{Member: addedMemberBody{
 		ID: m.ProjectID, ImageID: img.ID, CreatedAt: formatTime(now), UpdatedAt: formatTime(updated),

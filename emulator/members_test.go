@@ -286,7 +286,9 @@ func TestSharingLifecycle(t *testing.T) {
 
 // Re-adding a member that is still lingering after removal starts a fresh share, not a 409.
 func TestReAddLingeringMember(t *testing.T) {
-	s, clock := startEmulator(t, Options{PropagationDelay: time.Second, RemovalDelay: -1, TokenLifetime: 9999 * time.Hour})
+	s, clock := startEmulator(t, Options{
+		PropagationDelay: time.Second, RemovalDelay: -1, TokenLifetime: 9999 * time.Hour,
+	})
 	owner := ownerClient(t, s)
 	owner.mustAdd(ownerImage, otherProject)
 	clock.Advance(time.Second)

@@ -52,6 +52,7 @@ func (st settings) settle(img *imageState, now time.Time) {
 	for id, m := range img.members {
 		if st.gone(m, now) {
 			delete(img.members, id)
+			img.order = nil
 			continue
 		}
 		if m.RemovedAt == nil && m.AcceptedAt == nil {
@@ -70,6 +71,29 @@ func (img *imageState) activeMembers() int {
 		}
 	}
 	return n
+}
+
+// orderedMembers returns the live records ordered by project ID, the order every listing uses;
+// the order is cached until the member set changes.
+func (img *imageState) orderedMembers() []*memberState {
+	if img.order == nil || len(img.order) != len(img.members) {
+		img.order = make([]string, 0, len(img.members))
+		for id := range img.members {
+			img.order = append(img.order, id)
+		}
+		slices.Sort(img.order)
+	}
+	out := make([]*memberState, 0, len(img.order))
+	for _, id := range img.order {
+		out = append(out, img.members[id])
+	}
+	return out
+}
+
+// setMember adds or replaces a record and drops the cached order.
+func (img *imageState) setMember(m *memberState) {
+	img.members[m.ProjectID] = m
+	img.order = nil
 }
 
 // sortedMembers returns copies ordered by project ID, the order every listing uses.
@@ -106,7 +130,9 @@ func (st settings) visibility(img *imageState, now time.Time) (string, bool) {
 func encodeState(images map[string]*imageState) ([]byte, error) {
 	file := persistedState{Version: stateFileVersion, Images: make([]persistedImage, 0, len(images))}
 	for _, img := range images {
-		file.Images = append(file.Images, persistedImage{FixtureImage: img.FixtureImage, MemberStates: img.sortedMembers()})
+		file.Images = append(file.Images, persistedImage{
+			FixtureImage: img.FixtureImage, MemberStates: img.sortedMembers(),
+		})
 	}
 	slices.SortFunc(file.Images, func(a, b persistedImage) int {
 		if a.ID < b.ID {
@@ -192,6 +218,7 @@ func writeFileAtomic(path string, data []byte) error {
 type imageState struct {
 	FixtureImage
 	members map[string]*memberState
+	order   []string // cached sorted member IDs; nil when stale
 
 	// lagged is the member list as it was before the latest write, served while a lag is armed.
 	lagged    []memberState

@@ -27,9 +27,9 @@ func TestAuthenticate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			api, srv := newFakeAPI(t, answer(200, imageBody(testImageID)))
+			api, srv := newFakeAPI(t, answer(200, imageBody()))
 			c := newTestClient(t, srv, func(cfg *Config) { cfg.CredentialID, cfg.CredentialSecret = tt.id, tt.secret })
-			tok, err := c.Authenticate(context.Background())
+			tok, err := c.Authenticate(t.Context())
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("Authenticate: %v", err)
@@ -59,9 +59,9 @@ func TestAuthenticate(t *testing.T) {
 }
 
 func TestTokenRequestShape(t *testing.T) {
-	api, srv := newFakeAPI(t, answer(200, imageBody(testImageID)))
+	api, srv := newFakeAPI(t, answer(200, imageBody()))
 	c := newTestClient(t, srv, nil)
-	if _, err := c.GetImage(context.Background(), testImageID); err != nil {
+	if _, err := c.GetImage(t.Context(), testImageID); err != nil {
 		t.Fatal(err)
 	}
 	iam := api.iamRequests[0]
@@ -91,14 +91,14 @@ func TestTokenRequestShape(t *testing.T) {
 }
 
 func TestTokenSharedByConcurrentCallers(t *testing.T) {
-	api, srv := newFakeAPI(t, answer(200, imageBody(testImageID)))
+	api, srv := newFakeAPI(t, answer(200, imageBody()))
 	api.issueDelay = 50 * time.Millisecond
 	c := newTestClient(t, srv, nil)
 	var wg sync.WaitGroup
 	errs := make(chan error, 32)
 	for range 32 {
 		wg.Go(func() {
-			if _, err := c.GetImage(context.Background(), testImageID); err != nil {
+			if _, err := c.GetImage(t.Context(), testImageID); err != nil {
 				errs <- err
 			}
 		})
@@ -129,16 +129,16 @@ func TestTokenRenewal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			api, srv := newFakeAPI(t, answer(200, imageBody(testImageID)))
+			api, srv := newFakeAPI(t, answer(200, imageBody()))
 			api.ttl = tt.ttl
 			c := newTestClient(t, srv, nil)
 			clock := &manualClock{now: time.Now()}
 			c.now = clock.Now
-			if _, err := c.GetImage(context.Background(), testImageID); err != nil {
+			if _, err := c.GetImage(t.Context(), testImageID); err != nil {
 				t.Fatal(err)
 			}
 			clock.Advance(tt.advance)
-			if _, err := c.GetImage(context.Background(), testImageID); err != nil {
+			if _, err := c.GetImage(t.Context(), testImageID); err != nil {
 				t.Fatal(err)
 			}
 			if got := api.issuedCount(); got != tt.wantIssues {
@@ -157,9 +157,9 @@ func TestUnauthorizedReissuesOnce(t *testing.T) {
 		wantIssues  int
 		wantReauths int
 	}{
-		{name: "revoked token replaced", image: answer(200, imageBody(testImageID)), concurrent: 1,
+		{name: "revoked token replaced", image: answer(200, imageBody()), concurrent: 1,
 			wantIssues: 2, wantReauths: 1},
-		{name: "revoked token replaced once for many callers", image: answer(200, imageBody(testImageID)),
+		{name: "revoked token replaced once for many callers", image: answer(200, imageBody()),
 			concurrent: 16, wantIssues: 2, wantReauths: 16},
 		{name: "second 401 returned", image: answer(401, `{"error":{"code":"Unauthorized","message":"no"}}`),
 			concurrent: 1, wantErr: true, wantIssues: 2, wantReauths: 1},
@@ -168,7 +168,7 @@ func TestUnauthorizedReissuesOnce(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			api, srv := newFakeAPI(t, tt.image)
 			c := newTestClient(t, srv, nil)
-			if _, err := c.Authenticate(context.Background()); err != nil {
+			if _, err := c.Authenticate(t.Context()); err != nil {
 				t.Fatal(err)
 			}
 			api.revokeAll()
@@ -176,7 +176,7 @@ func TestUnauthorizedReissuesOnce(t *testing.T) {
 			errs := make(chan error, tt.concurrent)
 			for range tt.concurrent {
 				wg.Go(func() {
-					_, err := c.GetImage(context.Background(), testImageID)
+					_, err := c.GetImage(t.Context(), testImageID)
 					errs <- err
 				})
 			}
@@ -225,7 +225,7 @@ func TestTokenAnswerProblems(t *testing.T) {
 				writeJSON(w, http.StatusOK, tt.body)
 			})
 			c := newTestClient(t, srv, nil)
-			_, err := c.Authenticate(context.Background())
+			_, err := c.Authenticate(t.Context())
 			var apiErr *Error
 			if !errors.As(err, &apiErr) || apiErr.Operation != "issue token" {
 				t.Fatalf("error = %#v, want *Error for issue token", err)
@@ -238,10 +238,10 @@ func TestTokenAnswerProblems(t *testing.T) {
 }
 
 func TestWaitingCallerKeepsItsOwnContext(t *testing.T) {
-	api, srv := newFakeAPI(t, answer(200, imageBody(testImageID)))
+	api, srv := newFakeAPI(t, answer(200, imageBody()))
 	api.issueDelay = 200 * time.Millisecond
 	c := newTestClient(t, srv, nil)
-	leaderCtx, cancelLeader := context.WithCancel(context.Background())
+	leaderCtx, cancelLeader := context.WithCancel(t.Context())
 	leaderDone := make(chan error, 1)
 	go func() {
 		_, err := c.Authenticate(leaderCtx)
@@ -250,7 +250,7 @@ func TestWaitingCallerKeepsItsOwnContext(t *testing.T) {
 	time.Sleep(20 * time.Millisecond)
 	waiterDone := make(chan error, 1)
 	go func() {
-		_, err := c.Authenticate(context.Background())
+		_, err := c.Authenticate(t.Context())
 		waiterDone <- err
 	}()
 	time.Sleep(20 * time.Millisecond)

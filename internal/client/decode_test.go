@@ -1,7 +1,6 @@
 package client
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -10,10 +9,10 @@ import (
 
 func TestHostileSuccessAnswers(t *testing.T) {
 	type call func(*Client) error
-	getImage := func(c *Client) error { _, err := c.GetImage(context.Background(), testImageID); return err }
-	listMembers := func(c *Client) error { _, err := c.ListImageMembers(context.Background(), testImageID); return err }
+	getImage := func(c *Client) error { _, err := c.GetImage(t.Context(), testImageID); return err }
+	listMembers := func(c *Client) error { _, err := c.ListImageMembers(t.Context(), testImageID); return err }
 	addMember := func(c *Client) error {
-		_, err := c.AddImageMember(context.Background(), testImageID, testMemberID)
+		_, err := c.AddImageMember(t.Context(), testImageID, testMemberID)
 		return err
 	}
 	tests := []struct {
@@ -31,7 +30,7 @@ func TestHostileSuccessAnswers(t *testing.T) {
 		{name: "image HTML with 200", call: getImage, operation: "get image", contentType: "text/html",
 			body: "<html>oops</html>", wantErr: `not JSON (Content-Type "text/html")`},
 		{name: "image JSON under a wrong content type", call: getImage, contentType: "text/plain",
-			body: imageBody(testImageID)},
+			body: imageBody()},
 		{name: "image null", call: getImage, operation: "get image", body: `{"image":null}`, wantErr: `no "image"`},
 		{name: "image without id", call: getImage, operation: "get image", body: `{"image":{"name":"x"}}`,
 			wantErr: `"image.id" is missing`},
@@ -222,7 +221,7 @@ func FuzzDecodeMembersPage(f *testing.F) {
 }
 
 func FuzzDecodeImage(f *testing.F) {
-	f.Add([]byte(imageBody(testImageID)), "application/json")
+	f.Add([]byte(imageBody()), "application/json")
 	f.Add([]byte(`{"image":{"id":"x","name":5}}`), "application/json")
 	f.Add([]byte(`{"image":{"id":"x","os_info":{"is_hidden":"no"}}}`), "")
 	f.Add([]byte(`{"image":null}`), "text/plain")

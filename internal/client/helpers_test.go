@@ -148,12 +148,12 @@ func answer(status int, body string) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, status, body) }
 }
 
-func imageBody(id string) string {
+func imageBody() string {
 	return fmt.Sprintf(`{"image":{"id":%q,"name":"app-ubuntu-22.04","status":"active","owner":%q,
 		"visibility":"private","is_shared":false,"size":10737418240,"min_disk":10,"instance_type":"vm",
 		"os_info":{"type":"LINUX","distro":"ubuntu","architecture":"x86_64","admin_user":"ubuntu","is_hidden":false},
 		"created_at":"2024-01-02T03:04:05Z","updated_at":"2024-01-02T03:04:06+09:00","description":null}}`,
-		id, testProjectID)
+		testImageID, testProjectID)
 }
 
 func memberJSON(id string, shared bool) string {

@@ -10,7 +10,7 @@ import (
 // the maximum. Waiters are served in arrival order.
 type AdaptiveLimiter struct {
 	mu        sync.Mutex
-	max       int
+	ceiling   int
 	limit     int
 	inUse     int
 	successes int
@@ -20,12 +20,10 @@ type AdaptiveLimiter struct {
 	waiters       []chan struct{}
 }
 
-// NewAdaptiveLimiter returns a limiter allowing max concurrent holders; max below one means one.
-func NewAdaptiveLimiter(max int) *AdaptiveLimiter {
-	if max < 1 {
-		max = 1
-	}
-	return &AdaptiveLimiter{max: max, limit: max}
+// NewAdaptiveLimiter returns a limiter allowing maxLimit concurrent holders; below one means one.
+func NewAdaptiveLimiter(maxLimit int) *AdaptiveLimiter {
+	maxLimit = max(maxLimit, 1)
+	return &AdaptiveLimiter{ceiling: maxLimit, limit: maxLimit}
 }
 
 // Acquire waits for a slot, or returns ctx.Err() when ctx ends first. Every nil return must be
@@ -82,7 +80,7 @@ func (l *AdaptiveLimiter) Release(throttled bool) {
 		l.successes = 0
 	default:
 		l.successes++
-		if l.limit < l.max && l.successes >= l.limit {
+		if l.limit < l.ceiling && l.successes >= l.limit {
 			l.limit++
 			l.successes = 0
 		}

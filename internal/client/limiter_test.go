@@ -32,7 +32,7 @@ func TestAdaptiveLimiterLimit(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			l := NewAdaptiveLimiter(tt.max)
 			for i, throttled := range tt.throttled {
-				if err := l.Acquire(context.Background()); err != nil {
+				if err := l.Acquire(t.Context()); err != nil {
 					t.Fatal(err)
 				}
 				l.Release(throttled)
@@ -47,11 +47,11 @@ func TestAdaptiveLimiterLimit(t *testing.T) {
 func TestAdaptiveLimiterRecoversToMax(t *testing.T) {
 	l := NewAdaptiveLimiter(16)
 	for range 10 {
-		_ = l.Acquire(context.Background())
+		_ = l.Acquire(t.Context())
 		l.Release(true)
 	}
 	for range 200 {
-		_ = l.Acquire(context.Background())
+		_ = l.Acquire(t.Context())
 		l.Release(false)
 	}
 	if got := l.Limit(); got != 16 {
@@ -63,7 +63,7 @@ func TestAdaptiveLimiterOneCutPerBurst(t *testing.T) {
 	// Eight calls in flight all throttled by the same overload cut the limit once, not eight times.
 	l := NewAdaptiveLimiter(8)
 	for range 8 {
-		if err := l.Acquire(context.Background()); err != nil {
+		if err := l.Acquire(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -73,7 +73,7 @@ func TestAdaptiveLimiterOneCutPerBurst(t *testing.T) {
 	if got := l.Limit(); got != 4 {
 		t.Errorf("Limit = %d, want 4", got)
 	}
-	_ = l.Acquire(context.Background())
+	_ = l.Acquire(t.Context())
 	l.Release(true)
 	if got := l.Limit(); got != 2 {
 		t.Errorf("a 429 after the burst: Limit = %d, want 2", got)
@@ -97,7 +97,7 @@ func TestAdaptiveLimiterBoundsConcurrency(t *testing.T) {
 			var wg sync.WaitGroup
 			for range 64 {
 				wg.Go(func() {
-					if err := l.Acquire(context.Background()); err != nil {
+					if err := l.Acquire(t.Context()); err != nil {
 						t.Error(err)
 						return
 					}
@@ -127,23 +127,23 @@ func TestAdaptiveLimiterBoundsConcurrency(t *testing.T) {
 
 func TestAdaptiveLimiterAcquireEndsWithContext(t *testing.T) {
 	l := NewAdaptiveLimiter(1)
-	if err := l.Acquire(context.Background()); err != nil {
+	if err := l.Acquire(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
 	defer cancel()
 	if err := l.Acquire(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Acquire = %v, want context.DeadlineExceeded", err)
 	}
-	cancelled, cancelNow := context.WithCancel(context.Background())
+	canceled, cancelNow := context.WithCancel(t.Context())
 	cancelNow()
-	if err := l.Acquire(cancelled); !errors.Is(err, context.Canceled) {
+	if err := l.Acquire(canceled); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Acquire with an ended context = %v", err)
 	}
 	l.Release(false)
 	// The abandoned waiters must not hold the slot.
 	done := make(chan error, 1)
-	go func() { done <- l.Acquire(context.Background()) }()
+	go func() { done <- l.Acquire(t.Context()) }()
 	select {
 	case err := <-done:
 		if err != nil {
@@ -160,7 +160,7 @@ func TestAdaptiveLimiterCancelRaceKeepsSlots(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 200 {
 		wg.Go(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Duration(i%5)*100*time.Microsecond)
+			ctx, cancel := context.WithTimeout(t.Context(), time.Duration(i%5)*100*time.Microsecond)
 			defer cancel()
 			if l.Acquire(ctx) == nil {
 				l.Release(i%7 == 0)

@@ -82,7 +82,7 @@ func TestListImageMembersPagination(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, srv := newFakeAPI(t, tt.server.ServeHTTP)
 			c := newTestClient(t, srv, func(cfg *Config) { cfg.PageSize = tt.pageSize })
-			members, err := c.ListImageMembers(context.Background(), testImageID)
+			members, err := c.ListImageMembers(t.Context(), testImageID)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want %q", err, tt.wantErr)
@@ -120,7 +120,7 @@ func TestListImageMembersDecodesEveryField(t *testing.T) {
 		 "created_at":"2024-01-02T03:04:05Z","updated_at":"2024-01-02T12:04:05.5+09:00"}],
 		"pagination":{"total":1,"offset":0,"limit":1000}}`))
 	c := newTestClient(t, srv, nil)
-	members, err := c.ListImageMembers(context.Background(), testImageID)
+	members, err := c.ListImageMembers(t.Context(), testImageID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestListImageMembersKeepsOneEntryPerProject(t *testing.T) {
 		`],"pagination":{"total":3,"offset":2,"limit":2}}`
 	_, srv := newFakeAPI(t, sequence(answer(200, page1), answer(200, page2)))
 	c := newTestClient(t, srv, func(cfg *Config) { cfg.PageSize = 2 })
-	members, err := c.ListImageMembers(context.Background(), testImageID)
+	members, err := c.ListImageMembers(t.Context(), testImageID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestAddImageMember(t *testing.T) {
 			"created_at":"2024-01-02T03:04:05Z","updated_at":"2024-01-02T03:04:05Z"}}`)
 	})
 	c := newTestClient(t, srv, nil)
-	m, err := c.AddImageMember(context.Background(), testImageID, testMemberID)
+	m, err := c.AddImageMember(t.Context(), testImageID, testMemberID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +177,7 @@ func TestAddImageMember(t *testing.T) {
 func TestEmptyIDsAreRefusedWithoutARequest(t *testing.T) {
 	api, srv := newFakeAPI(t, answer(200, "{}"))
 	c := newTestClient(t, srv, nil)
-	ctx := context.Background()
+	ctx := t.Context()
 	_, errGet := c.GetImage(ctx, "")
 	_, errList := c.ListImageMembers(ctx, "")
 	_, errAdd := c.AddImageMember(ctx, testImageID, "")
@@ -201,7 +201,7 @@ func TestWritesShareTheAdaptiveLimiter(t *testing.T) {
 	if c.WriteLimit() != 8 {
 		t.Fatalf("WriteLimit = %d, want 8", c.WriteLimit())
 	}
-	if err := c.RemoveImageMember(context.Background(), testImageID, testMemberID); err != nil {
+	if err := c.RemoveImageMember(t.Context(), testImageID, testMemberID); err != nil {
 		t.Fatal(err)
 	}
 	if c.WriteLimit() != 4 {
@@ -210,13 +210,13 @@ func TestWritesShareTheAdaptiveLimiter(t *testing.T) {
 }
 
 func TestReadsDoNotTakeWriteSlots(t *testing.T) {
-	_, srv := newFakeAPI(t, answer(200, imageBody(testImageID)))
+	_, srv := newFakeAPI(t, answer(200, imageBody()))
 	c := newTestClient(t, srv, func(cfg *Config) { cfg.MaxParallelWrites = 1 })
-	if err := c.writes.Acquire(context.Background()); err != nil {
+	if err := c.writes.Acquire(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	defer c.writes.Release(false)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	if _, err := c.GetImage(ctx, testImageID); err != nil {
 		t.Fatalf("GetImage waited for a write slot: %v", err)

@@ -174,7 +174,8 @@ func (c *Client) attempt(ctx context.Context, req *apiRequest, tok *issuedToken,
 // context ended (final).
 func attemptCause(attemptCtx, ctx context.Context, err error) error {
 	if ctx.Err() == nil && errors.Is(context.Cause(attemptCtx), errAttemptTimeout) {
-		return fmt.Errorf("%w: %w", errAttemptTimeout, err)
+		// The cause as text only: the caller's own deadline has not passed, so errors.Is must not say it has.
+		return fmt.Errorf("%w: %s", errAttemptTimeout, err.Error())
 	}
 	return err
 }

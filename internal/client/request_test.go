@@ -15,7 +15,7 @@ import (
 // dropConnection closes the connection without an answer; reset sends a TCP RST instead.
 func dropConnection(reset bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
-		conn, _, err := w.(http.Hijacker).Hijack()
+		conn, _, err := w.(http.Hijacker).Hijack() //nolint:forcetypeassert // httptest servers hijack
 		if err != nil {
 			panic(err)
 		}
@@ -32,8 +32,9 @@ func truncatedBody(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte(`{"image":{"id":`))
-	conn, _, _ := w.(http.Hijacker).Hijack()
-	_ = conn.Close()
+	if conn, _, err := w.(http.Hijacker).Hijack(); err == nil { //nolint:forcetypeassert // httptest servers hijack
+		_ = conn.Close()
+	}
 }
 
 func htmlPage(status int) http.HandlerFunc {
@@ -45,15 +46,15 @@ func htmlPage(status int) http.HandlerFunc {
 }
 
 func TestRetries(t *testing.T) {
-	getImage := func(c *Client) error { _, err := c.GetImage(context.Background(), testImageID); return err }
+	getImage := func(c *Client) error { _, err := c.GetImage(t.Context(), testImageID); return err }
 	addMember := func(c *Client) error {
-		_, err := c.AddImageMember(context.Background(), testImageID, testMemberID)
+		_, err := c.AddImageMember(t.Context(), testImageID, testMemberID)
 		return err
 	}
 	removeMember := func(c *Client) error {
-		return c.RemoveImageMember(context.Background(), testImageID, testMemberID)
+		return c.RemoveImageMember(t.Context(), testImageID, testMemberID)
 	}
-	ok := answer(200, imageBody(testImageID))
+	ok := answer(200, imageBody())
 	added := answer(200, `{"member":`+memberJSON(testMemberID, false)+`}`)
 	errBody := func(code string) string { return `{"error":{"code":"` + code + `","message":"said the API"}}` }
 	tests := []struct {
@@ -95,6 +96,8 @@ func TestRetries(t *testing.T) {
 		{name: "422 not retried", call: getImage,
 			handlers:     []http.HandlerFunc{answer(422, `{"detail":[{"loc":["path","image_id"],"msg":"bad uuid","type":"x"}]}`)},
 			wantRequests: 1, wantErr: "422 Unprocessable Entity: path.image_id: bad uuid"},
+		{name: "add member retried after a dropped connection", call: addMember,
+			handlers: []http.HandlerFunc{dropConnection(false), added}, wantRequests: 2},
 		{name: "add member retried after 503", call: addMember,
 			handlers: []http.HandlerFunc{answer(503, ""), added}, wantRequests: 2},
 		{name: "add member 409 not retried", call: addMember, handlers: []http.HandlerFunc{answer(409, errBody("Conflict"))},
@@ -150,13 +153,13 @@ func TestRetryAfterIsAMinimumWait(t *testing.T) {
 		w.Header().Set("Retry-After", "1")
 		writeJSON(w, http.StatusTooManyRequests, `{"error":{"code":"TooManyRequests","message":"slow down"}}`)
 	}
-	_, srv := newFakeAPI(t, sequence(throttled, answer(200, imageBody(testImageID))))
+	_, srv := newFakeAPI(t, sequence(throttled, answer(200, imageBody())))
 	c := newTestClient(t, srv, nil)
-	if _, err := c.Authenticate(context.Background()); err != nil {
+	if _, err := c.Authenticate(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	started := time.Now()
-	if _, err := c.GetImage(context.Background(), testImageID); err != nil {
+	if _, err := c.GetImage(t.Context(), testImageID); err != nil {
 		t.Fatal(err)
 	}
 	if waited := time.Since(started); waited < time.Second {
@@ -179,12 +182,12 @@ func TestRetriesStopAtTheContext(t *testing.T) {
 	}{
 		{name: "deadline before the Retry-After", handler: throttled, wantCtx: context.DeadlineExceeded,
 			ctx: func() (context.Context, context.CancelFunc) {
-				return context.WithTimeout(context.Background(), time.Second)
+				return context.WithTimeout(t.Context(), time.Second)
 			},
 			want: "429 TooManyRequests: slow down"},
-		{name: "cancelled during backoff", handler: unavailable, wantCtx: context.Canceled,
+		{name: "canceled during backoff", handler: unavailable, wantCtx: context.Canceled,
 			ctx: func() (context.Context, context.CancelFunc) {
-				ctx, cancel := context.WithCancel(context.Background())
+				ctx, cancel := context.WithCancel(t.Context())
 				time.AfterFunc(300*time.Millisecond, cancel)
 				return ctx, cancel
 			},
@@ -224,11 +227,11 @@ func TestAttemptTimeoutIsRetried(t *testing.T) {
 			<-r.Context().Done()
 			return
 		}
-		writeJSON(w, 200, imageBody(testImageID))
+		writeJSON(w, 200, imageBody())
 	}
 	_, srv := newFakeAPI(t, hang)
 	c := newTestClient(t, srv, func(cfg *Config) { cfg.Retry.AttemptTimeout = 100 * time.Millisecond })
-	if _, err := c.GetImage(context.Background(), testImageID); err != nil {
+	if _, err := c.GetImage(t.Context(), testImageID); err != nil {
 		t.Fatalf("GetImage: %v", err)
 	}
 	if calls.Load() != 2 {
@@ -236,10 +239,25 @@ func TestAttemptTimeoutIsRetried(t *testing.T) {
 	}
 }
 
+func TestAttemptTimeoutsUntilAttemptsRunOut(t *testing.T) {
+	_, srv := newFakeAPI(t, func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	c := newTestClient(t, srv, func(cfg *Config) {
+		cfg.Retry.AttemptTimeout = 50 * time.Millisecond
+		cfg.Retry.MaxAttempts = 2
+	})
+	_, err := c.GetImage(t.Context(), testImageID)
+	if !IsTransient(err) || !strings.Contains(err.Error(), "attempt timed out") {
+		t.Errorf("error = %v, want a transient attempt timeout", err)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		t.Error("an attempt timeout must not look like the caller's deadline")
+	}
+}
+
 func TestHungServerEndsWithTheContext(t *testing.T) {
 	_, srv := newFakeAPI(t, func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
 	c := newTestClient(t, srv, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
 	_, err := c.ListImageMembers(ctx, testImageID)
 	if !errors.Is(err, context.DeadlineExceeded) {
@@ -263,7 +281,7 @@ func TestConnectionRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Authenticate(context.Background())
+	_, err = c.Authenticate(t.Context())
 	if !IsTransient(err) || !strings.Contains(err.Error(), "issue token") || !strings.Contains(err.Error(), "3 attempts") {
 		t.Errorf("error = %v, want a transient issue token error after 3 attempts", err)
 	}
@@ -280,7 +298,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 		http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusFound)
 	})
 	c := newTestClient(t, srv, nil)
-	_, err := c.GetImage(context.Background(), testImageID)
+	_, err := c.GetImage(t.Context(), testImageID)
 	if err == nil || !strings.Contains(err.Error(), "302") {
 		t.Errorf("error = %v, want the 302 reported", err)
 	}
@@ -377,7 +395,7 @@ func TestNewValidatesEndpoints(t *testing.T) {
 func TestIDsAreEscapedIntoOnePathSegment(t *testing.T) {
 	api, srv := newFakeAPI(t, answer(404, `{"error":{"code":"NotFound","message":"no"}}`))
 	c := newTestClient(t, srv, nil)
-	_, err := c.GetImage(context.Background(), "../../identity/v3/auth/tokens")
+	_, err := c.GetImage(t.Context(), "../../identity/v3/auth/tokens")
 	if !IsNotFound(err) {
 		t.Fatalf("error = %v", err)
 	}

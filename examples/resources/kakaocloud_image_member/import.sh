@@ -1,0 +1,1 @@
+terraform import kakaocloud_image_member.example <resource_id>

@@ -58,8 +58,8 @@ func (d *imageMemberDataSource) Schema(ctx context.Context, _ datasource.SchemaR
 							MarkdownDescription: "ID of the project receiving the shared image",
 							Computed:            true,
 						},
-						"image_id":   schema.StringAttribute{MarkdownDescription: "Unique ID of the image", Computed: true},
-						"status":     schema.StringAttribute{MarkdownDescription: "Image sharing status", Computed: true},
+						"image_id": schema.StringAttribute{MarkdownDescription: "Unique ID of the image", Computed: true},
+						"status":   schema.StringAttribute{MarkdownDescription: "Image sharing status", Computed: true},
 						"is_shared": schema.BoolAttribute{
 							MarkdownDescription: "Indicates whether the image is shared with the project.",
 							Computed:            true,

@@ -55,8 +55,8 @@ func TestAccExamplesPlan(t *testing.T) {
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: testProviderFactories,
 				Steps: []resource.TestStep{{
-					Config:             config,
-					PlanOnly:           true,
+					Config:   config,
+					PlanOnly: true,
 					ExpectNonEmptyPlan: strings.Contains(config, "resource \"kakaocloud_image_member\"") ||
 						strings.Contains(config, "output "),
 				}},

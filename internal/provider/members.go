@@ -151,7 +151,9 @@ func (membersKnownWhenUnchanged) Description(_ context.Context) string {
 	return "members stay as in state unless the image or shared_member_ids change"
 }
 
-func (m membersKnownWhenUnchanged) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
+func (m membersKnownWhenUnchanged) MarkdownDescription(ctx context.Context) string {
+	return m.Description(ctx)
+}
 
 func (membersKnownWhenUnchanged) PlanModifyList(ctx context.Context, req planmodifier.ListRequest,
 	resp *planmodifier.ListResponse) {

@@ -214,7 +214,7 @@ func TestAccImageMember_throttled(t *testing.T) {
 		ProtoV6ProviderFactories: testProviderFactories,
 		CheckDestroy:             checkNoMembers(srv, image),
 		Steps: []resource.TestStep{{
-			Config: imageMemberConfig(srv, image, p, "  timeouts = { create = \"2m\" }\n"),
+			Config:            imageMemberConfig(srv, image, p, "  timeouts = { create = \"2m\" }\n"),
 			ConfigStateChecks: []statecheck.StateCheck{emulatorAgrees{srv, testResource}},
 			Check: func(*terraform.State) error {
 				if n := srv.Counters().Faults[emulator.Fault429]; n < 2 {

@@ -246,6 +246,9 @@ func (s *Server) save() error {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	started := time.Now()
 	rec := newRecorder()
+	if r.Body == nil {
+		r.Body = http.NoBody // a request built by hand rather than read from the wire
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	defer func() {
 		s.logRequest(r, rec.status, time.Since(started))

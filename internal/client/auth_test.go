@@ -45,7 +45,9 @@ func TestAuthenticate(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
 			}
-			if strings.Contains(err.Error(), testCredentialSecret) || (tt.secret != "" && strings.Contains(err.Error(), tt.secret)) {
+			leaked := strings.Contains(err.Error(), testCredentialSecret) ||
+				tt.secret != "" && strings.Contains(err.Error(), tt.secret)
+			if leaked {
 				t.Errorf("error names the secret: %v", err)
 			}
 			if got := IsUnauthorized(err); got != (tt.wantStatus == 401) {
@@ -81,8 +83,9 @@ func TestTokenRequestShape(t *testing.T) {
 		t.Errorf("IAM body = %s, want %s", got, want)
 	}
 	for _, r := range append(api.iamRequests, api.imageRequests()...) {
-		if r.Header.Get("User-Agent") != "terraform-provider-kakaocloud/test" || r.Header.Get("Accept") != "application/json" {
-			t.Errorf("%s %s: User-Agent %q, Accept %q", r.Method, r.URL.Path, r.Header.Get("User-Agent"), r.Header.Get("Accept"))
+		agent, accept := r.Header.Get("User-Agent"), r.Header.Get("Accept")
+		if agent != "terraform-provider-kakaocloud/test" || accept != "application/json" {
+			t.Errorf("%s %s: User-Agent %q, Accept %q", r.Method, r.URL.Path, agent, accept)
 		}
 	}
 	if got := api.imageRequests()[0].Header.Get("X-Auth-Token"); got != "token-1" {

@@ -156,7 +156,9 @@ func (c *Client) memberRequest(operation, method, imageID, projectID string) *ap
 	}
 }
 
-func (c *Client) memberFromWire(req *apiRequest, res *apiResponse, field, imageID string, wire memberWire) (Member, error) {
+func (c *Client) memberFromWire(req *apiRequest, res *apiResponse, field, imageID string,
+	wire memberWire,
+) (Member, error) {
 	if wire.ID == "" {
 		return Member{}, c.fail(req, res, fmt.Sprintf("the response field %q is missing", field+".id"), nil)
 	}

@@ -117,7 +117,8 @@ func (c *Client) stopped(req *apiRequest, last, ctxErr error, attempts int) erro
 }
 
 // attempt sends req once and reads the whole answer within the attempt's own timeout.
-func (c *Client) attempt(ctx context.Context, req *apiRequest, tok *issuedToken, attempt int) (*apiResponse, error) {
+func (c *Client) attempt(ctx context.Context, req *apiRequest, tok *issuedToken, attempt int,
+) (*apiResponse, error) {
 	if req.write {
 		if err := c.writes.Acquire(ctx); err != nil {
 			return nil, c.fail(req, nil, "", err)

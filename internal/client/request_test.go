@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -94,7 +95,8 @@ func TestRetries(t *testing.T) {
 		{name: "413 not retried", call: addMember, handlers: []http.HandlerFunc{answer(413, errBody("TooLarge"))},
 			wantRequests: 1, wantErr: "add image member " + testImageID + " for project " + testMemberID + ": 413"},
 		{name: "422 not retried", call: getImage,
-			handlers:     []http.HandlerFunc{answer(422, `{"detail":[{"loc":["path","image_id"],"msg":"bad uuid","type":"x"}]}`)},
+			handlers: []http.HandlerFunc{
+				answer(422, `{"detail":[{"loc":["path","image_id"],"msg":"bad uuid","type":"x"}]}`)},
 			wantRequests: 1, wantErr: "422 Unprocessable Entity: path.image_id: bad uuid"},
 		{name: "add member retried after a dropped connection", call: addMember,
 			handlers: []http.HandlerFunc{dropConnection(false), added}, wantRequests: 2},
@@ -282,7 +284,8 @@ func TestConnectionRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.Authenticate(t.Context())
-	if !IsTransient(err) || !strings.Contains(err.Error(), "issue token") || !strings.Contains(err.Error(), "3 attempts") {
+	text := fmt.Sprint(err)
+	if !IsTransient(err) || !strings.Contains(text, "issue token") || !strings.Contains(text, "3 attempts") {
 		t.Errorf("error = %v, want a transient issue token error after 3 attempts", err)
 	}
 	if got := c.Stats().Requests["POST "+tokenRoute]; got != 3 {

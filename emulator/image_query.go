@@ -42,7 +42,7 @@ func (s *Server) listImages(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	s.mu.Lock()
-	maxPage := s.settings.maxPageSize
+	maxPage, st := s.settings.maxPageSize, s.settings
 	s.mu.Unlock()
 
 	limit, offset, problems := parsePage(q, maxPage)
@@ -53,6 +53,7 @@ func (s *Server) listImages(w http.ResponseWriter, r *http.Request) {
 		writeValidation(w, problems)
 		return
 	}
+	limit = st.pageLimit(limit)
 
 	s.mu.Lock()
 	now := s.now()

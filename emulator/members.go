@@ -12,13 +12,14 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, rt route) {
 		return
 	}
 	s.mu.Lock()
-	maxPage := s.settings.maxPageSize
+	maxPage, st := s.settings.maxPageSize, s.settings
 	s.mu.Unlock()
 	limit, offset, problems := parsePage(r.URL.Query(), maxPage)
 	if len(problems) > 0 {
 		writeValidation(w, problems)
 		return
 	}
+	limit = st.pageLimit(limit)
 
 	s.mu.Lock()
 	now := s.now()

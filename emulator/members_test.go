@@ -378,3 +378,16 @@ func TestConcurrentMemberWrites(t *testing.T) {
 		t.Errorf("SharedWith has %d, want 40", got)
 	}
 }
+
+func TestListMembersPageSizeCap(t *testing.T) {
+	s, _ := startEmulator(t, Options{PageSizeCap: 2})
+	c := ownerClient(t, s)
+	for _, p := range DefaultProjectIDs()[:5] {
+		c.mustAdd(DefaultActiveImageID, p)
+	}
+	page := c.listMembers(DefaultActiveImageID, "?limit=1000&offset=1")
+	if len(page.Members) != 2 || page.Pagination.Limit != 2 || page.Pagination.Total != 5 || page.Pagination.Offset != 1 {
+		t.Fatalf("capped page: %d members, pagination %+v; want 2 members, limit 2, total 5, offset 1",
+			len(page.Members), page.Pagination)
+	}
+}

@@ -71,9 +71,11 @@ type Options struct {
 	TokenLifetime    time.Duration // default 1h
 	MemberQuota      int           // default 128
 	MaxPageSize      int           // default 1000; limit above it -> 422
-	Faults           Faults
-	Logger           io.Writer        // one line per request; nil = silent
-	Clock            func() time.Time // nil: time.Now; every delay and expiry is computed from it
+	PageSizeCap      int           // 0: none; otherwise list answers hold at most this many items
+	//                                whatever limit was asked, and pagination.limit says so
+	Faults Faults
+	Logger io.Writer        // one line per request; nil = silent
+	Clock  func() time.Time // nil: time.Now; every delay and expiry is computed from it
 }
 
 // Faults injects failures into matching requests. Rules are checked before the random rates.
@@ -145,6 +147,15 @@ type settings struct {
 	tokenLifetime time.Duration
 	memberQuota   int
 	maxPageSize   int
+	pageSizeCap   int
+}
+
+// pageLimit applies the page size cap to an accepted limit.
+func (st settings) pageLimit(limit int) int {
+	if st.pageSizeCap > 0 {
+		return min(limit, st.pageSizeCap)
+	}
+	return limit
 }
 
 func orDefault[T int | time.Duration](v, fallback T) T {

@@ -81,6 +81,7 @@ func New(opts Options) (*Server, error) {
 			tokenLifetime: orDefault(opts.TokenLifetime, defaultTokenLifetime),
 			memberQuota:   orDefault(opts.MemberQuota, defaultMemberQuota),
 			maxPageSize:   orDefault(opts.MaxPageSize, defaultMaxPageSize),
+			pageSizeCap:   max(opts.PageSizeCap, 0),
 		},
 	}
 	if s.now == nil {

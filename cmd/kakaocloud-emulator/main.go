@@ -90,6 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&o.TokenLifetime, "token-lifetime", time.Hour, "lifetime of issued tokens")
 	fs.IntVar(&o.MemberQuota, "member-quota", 128, "maximum members per image")
 	fs.IntVar(&o.MaxPageSize, "max-page-size", 1000, "largest accepted limit; above it the API answers 422")
+	fs.IntVar(&o.PageSizeCap, "page-size-cap", 0, "answer at most this many items per list page, whatever limit is asked (0: no cap)")
 	fs.Float64Var(&o.Faults.Rate503, "fault-503-rate", 0, "share of image API requests answered 503")
 	fs.Float64Var(&o.Faults.Rate429, "fault-429-rate", 0, "share of image API requests answered 429")
 	fs.Float64Var(&o.Faults.RateDrop, "fault-drop-rate", 0,

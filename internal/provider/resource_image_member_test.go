@@ -184,7 +184,7 @@ func TestAccImageMember_imageDisappears(t *testing.T) {
 
 // Scenario 6: 150 projects with the API answering at most 20 members a page.
 func TestAccImageMember_manyMembersPaged(t *testing.T) {
-	srv := testEmulator(t, emulator.Options{MemberQuota: 200 /*PSC*/})
+	srv := testEmulator(t, emulator.Options{MemberQuota: 200, PageSizeCap: 20})
 	image, p := emulator.DefaultActiveImageID, projects(0, 150)
 
 	resource.ParallelTest(t, resource.TestCase{
@@ -198,6 +198,13 @@ func TestAccImageMember_manyMembersPaged(t *testing.T) {
 			ConfigStateChecks: []statecheck.StateCheck{
 				emulatorAgrees{srv, testResource},
 				statecheck.ExpectKnownValue(testResource, tfjsonpath.New("members"), knownvalue.ListSizeExact(150)),
+			},
+			Check: func(*terraform.State) error {
+				// Each full read of 150 members takes 8 pages of 20; the apply and refreshes read several.
+				if n := counted(srv, emulator.RouteListMembers); n < 16 {
+					return errorf("only %d member-list requests: the pages past the first were not read", n)
+				}
+				return nil
 			},
 		}},
 	})

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Generates docs/ with tfplugindocs from the provider schema, examples/ and templates/, offline.
 #   docs.sh generate   regenerate docs/ in place
-#   docs.sh check      regenerate into a temporary copy and fail if docs/ differs from it
+#   docs.sh check      regenerate into a temporary copy and fail if docs/ differs from it, if the
+#                      registry would reject the pages, or if an example is not formatted
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "${ROOT_DIR}"
@@ -30,7 +31,12 @@ case "${mode}" in
       sed "s|${copy}/|generated/|g; s|${ROOT_DIR}/||g" "${copy}/docs.diff" >&2
       die "docs/ differs from a fresh generation: run 'make docs' and commit the result"
     fi
-    log "docs/ is up to date"
+    PATH="${TOOLS_BIN}:${PATH}" "${TFPLUGINDOCS_BIN}" validate \
+      --provider-dir "${copy}" --provider-name kakaocloud >"${copy}/validate.log" 2>&1 ||
+      { grep -v '\[DEBUG\]' "${copy}/validate.log" >&2; die "tfplugindocs validate rejects docs/"; }
+    "${TERRAFORM_BIN}" fmt -check -recursive -diff "${ROOT_DIR}/examples" ||
+      die "examples/ is not formatted: run 'make fmt'"
+    log "docs/ is up to date, valid for the registry, and examples/ is formatted"
     ;;
   *)
     die "usage: $0 generate|check"

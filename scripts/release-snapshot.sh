@@ -40,7 +40,18 @@ for os in linux darwin windows; do
   done
 done
 grep -q "  ${name}_${version}_manifest.json\$" "${dist}/${sums}" || fail "${sums} does not list the manifest"
-(cd "${dist}" && sha256sum --quiet -c "${sums}") || fail "checksums in ${sums} do not match"
+if command -v sha256sum >/dev/null; then
+  (cd "${dist}" && sha256sum --quiet -c "${sums}") || fail "checksums in ${sums} do not match"
+else
+  (cd "${dist}" && shasum -a 256 -s -c "${sums}") || fail "checksums in ${sums} do not match"
+fi
+# The version must be stamped into the binary through -X main.version, or the User-Agent lies.
+linux_binary="$(find "${dist}" -path "*linux_amd64*/${name}_v${version}" -type f | head -n 1)"
+if [[ -z "${linux_binary}" ]]; then
+  fail "no linux_amd64 binary in dist/"
+elif ! grep -aqF "${version}" "${linux_binary}"; then
+  fail "the linux_amd64 binary does not carry its version ${version}"
+fi
 
 [[ ${failures} -eq 0 ]] || die "${failures} problem(s) with the snapshot release in dist/"
 log "snapshot ${version} has the registry layout:"

@@ -95,11 +95,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 			"Terraform binary; relative paths are taken from --root")
 	)
 	fs.DurationVar(&cfg.run.Delay, "delay", time.Second, "propagation delay D, also the removal delay")
-	fs.IntVar(&cfg.run.PlanResources, "plan-resources", 50, "resources of the unchanged-plan scenario; 0 skips it")
+	fs.IntVar(&cfg.run.PlanResources, "plan-resources", 50,
+		"resources of the unchanged-plan scenario; 0 skips it")
 	fs.DurationVar(&cfg.run.PlanScenarioAt, "plan-latency", 50*time.Millisecond,
 		"per-request latency of the unchanged-plan scenario")
 	fs.BoolVar(&cfg.run.Keep, "keep", false, "keep the Terraform working directories")
-	fs.StringVar(&cfg.outDir, "out", "bench-results", "folder for the results file; relative paths are taken from --root")
+	fs.StringVar(&cfg.outDir, "out", "bench-results",
+		"folder for the results file; relative paths are taken from --root")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}

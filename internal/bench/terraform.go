@@ -70,7 +70,9 @@ func newWorkspace(dir string, tools toolchain, endpoint, config string) (*worksp
 func commandEnv(cliConfig, endpoint string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "TF_") || strings.HasPrefix(kv, "KAKAOCLOUD_") || strings.HasPrefix(kv, "CHECKPOINT_") {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "TF_") || strings.HasPrefix(name, "KAKAOCLOUD_") ||
+			name == "CHECKPOINT_DISABLE" {
 			continue
 		}
 		env = append(env, kv)
@@ -163,7 +165,8 @@ provider "kakaocloud" {}
 func sharingConfig(imageID string, projects []string) string {
 	var b strings.Builder
 	b.WriteString(configHeader)
-	fmt.Fprintf(&b, "\nresource \"kakaocloud_image_member\" \"bench\" {\n  id = %q\n  shared_member_ids = [\n", imageID)
+	fmt.Fprintf(&b, "\nresource \"kakaocloud_image_member\" \"bench\" {\n  id = %q\n", imageID)
+	b.WriteString("  shared_member_ids = [\n")
 	for _, p := range projects {
 		fmt.Fprintf(&b, "    %q,\n", p)
 	}

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"slices"
 	"time"
 
 	"github.com/kakaocloud-community/terraform-provider-kakaocloud/emulator"
@@ -18,6 +19,9 @@ type timeline struct {
 	WaitListCalls       int `json:"wait_list_calls"`
 	ListCallsBefore     int `json:"list_calls_before_changes"`
 	PeakChangesInFlight int `json:"peak_changes_in_flight"`
+	// SequentialRounds is the largest number of requests that ran one after another without
+	// overlapping: at a latency L the command spent at least this many times L on the API.
+	SequentialRounds int `json:"sequential_rounds"`
 }
 
 func isChange(route string) bool {
@@ -51,6 +55,7 @@ func buildTimeline(start, end time.Time, events []requestEvent, peak map[string]
 		listEnd = latest(listEnd, ev.end)
 	}
 
+	tl.SequentialRounds = sequentialRounds(events)
 	tl.FirstRequestMS = ms(first.Sub(start))
 	tl.TailMS = ms(end.Sub(last))
 	if !changeStart.IsZero() {
@@ -60,6 +65,22 @@ func buildTimeline(start, end time.Time, events []requestEvent, peak map[string]
 		}
 	}
 	return tl
+}
+
+// sequentialRounds picks requests by earliest end, each starting after the last one picked
+// ended; that greedy choice finds the longest chain of requests that do not overlap.
+func sequentialRounds(events []requestEvent) int {
+	byEnd := slices.Clone(events)
+	slices.SortFunc(byEnd, func(a, b requestEvent) int { return a.end.Compare(b.end) })
+	rounds := 0
+	var lastEnd time.Time
+	for _, ev := range byEnd {
+		if rounds == 0 || !ev.start.Before(lastEnd) {
+			rounds++
+			lastEnd = ev.end
+		}
+	}
+	return rounds
 }
 
 // earliest and latest treat the zero time as unset.

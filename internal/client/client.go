@@ -17,7 +17,7 @@ import (
 const (
 	defaultUserAgent         = "terraform-provider-kakaocloud"
 	defaultPageSize          = 1000
-	defaultMaxParallelWrites = 16
+	defaultMaxParallelWrites = 64
 	defaultMinBackoff        = 200 * time.Millisecond
 	defaultMaxBackoff        = 10 * time.Second
 	defaultMaxAttempts       = 8

@@ -41,7 +41,8 @@ resource "kakaocloud_image_member" "a" {
 		t.Fatal(err)
 	}
 	r, ok := state.Resource("kakaocloud_image_member.a")
-	if !ok || r.ID != emulator.DefaultActiveImageID || len(r.SharedMemberIDs) != 1 || r.SharedMemberIDs[0] != project {
+	if !ok || r.ID != emulator.DefaultActiveImageID || len(r.SharedMemberIDs) != 1 ||
+		r.SharedMemberIDs[0] != project {
 		t.Fatalf("state: %+v", state.Resources)
 	}
 	if got := srv.SharedWith(emulator.DefaultActiveImageID); len(got) != 1 || got[0] != project {

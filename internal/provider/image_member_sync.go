@@ -215,29 +215,39 @@ func verbing(op string) string {
 	}
 }
 
-// pollSchedule spaces the member-list polls of a wait: soon at first, then further apart,
-// with jitter so that parallel resources do not poll in step.
+// pollSchedule spaces the member-list polls of a wait: soon and close together while sharing
+// usually settles, then further apart, with jitter so that parallel resources do not poll in step.
 type pollSchedule struct {
-	initial, max, slowMax time.Duration
-	factor                float64
-	slowAfter             time.Duration // past this much waiting, allow slowMax between polls
-	jitter                float64       // fraction, e.g. 0.1 for ±10%
-	rand                  func() float64
+	initial time.Duration
+	factor  float64
+	// steps caps the interval by how long the wait has lasted: the first step whose after has
+	// passed, searching from the last, gives the cap.
+	steps  []pollStep
+	jitter float64 // fraction, e.g. 0.1 for ±10%
+	rand   func() float64
+}
+
+type pollStep struct {
+	after, max time.Duration
 }
 
 var defaultPoll = pollSchedule{
-	initial:   150 * time.Millisecond,
-	max:       time.Second,
-	slowMax:   5 * time.Second,
-	factor:    1.5,
-	slowAfter: 30 * time.Second,
-	jitter:    0.1,
+	initial: 150 * time.Millisecond,
+	factor:  1.5,
+	steps: []pollStep{
+		{0, 400 * time.Millisecond},
+		{3 * time.Second, time.Second},
+		{30 * time.Second, 5 * time.Second},
+	},
+	jitter: 0.1,
 }
 
 func (s pollSchedule) delay(attempt int, waited time.Duration) time.Duration {
-	limit := s.max
-	if waited >= s.slowAfter {
-		limit = s.slowMax
+	limit := s.steps[0].max
+	for _, st := range s.steps {
+		if waited >= st.after {
+			limit = st.max
+		}
 	}
 	d := float64(s.initial)
 	for i := 0; i < attempt && d < float64(limit); i++ {

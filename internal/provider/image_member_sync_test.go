@@ -24,8 +24,9 @@ func TestPollScheduleDelay(t *testing.T) {
 		{0, 0, 150 * time.Millisecond},
 		{1, 0, 225 * time.Millisecond},
 		{2, 0, 337500 * time.Microsecond},
-		{4, 0, 759375 * time.Microsecond},
-		{5, 0, time.Second},
+		{3, time.Second, 400 * time.Millisecond},
+		{9, 2 * time.Second, 400 * time.Millisecond},
+		{9, 3 * time.Second, time.Second},
 		{50, 10 * time.Second, time.Second},
 		{50, 31 * time.Second, 5 * time.Second},
 	}
@@ -33,6 +34,17 @@ func TestPollScheduleDelay(t *testing.T) {
 		if got := fixed.delay(tc.attempt, tc.waited); got != tc.want {
 			t.Errorf("delay(%d, %s) = %s, want %s", tc.attempt, tc.waited, got, tc.want)
 		}
+	}
+
+	// A wait for sharing that settles after one second polls at most five times.
+	var at time.Duration
+	polls := 0
+	for at < time.Second {
+		at += fixed.delay(polls, at)
+		polls++
+	}
+	if polls > 5 || at > 1400*time.Millisecond {
+		t.Errorf("a 1s settle took %d polls and was seen at %s", polls, at)
 	}
 
 	for _, r := range []float64{0, 1} {
@@ -68,8 +80,7 @@ func member(id string, shared bool, status string) client.Member {
 	return client.Member{ID: id, ImageID: "img", IsShared: shared, Status: status}
 }
 
-var quickPoll = pollSchedule{initial: time.Millisecond, max: 2 * time.Millisecond, slowMax: 2 * time.Millisecond,
-	factor: 2, slowAfter: time.Hour}
+var quickPoll = pollSchedule{initial: time.Millisecond, factor: 2, steps: []pollStep{{0, 2 * time.Millisecond}}}
 
 func TestWaitMembersSettled(t *testing.T) {
 	a, b, c := strings.Repeat("a", 32), strings.Repeat("b", 32), strings.Repeat("c", 32)

@@ -28,9 +28,13 @@ type resShare struct {
 // resConfig renders a provider block for baseURL (credentials come from the environment, see
 // resEnv) and one resource per share, named m0, m1, ... in order, with extra HCL in each.
 func resConfig(baseURL string, shares []resShare, extra string) string {
+	return fmt.Sprintf("provider \"kakaocloud\" {\n  endpoint_overrides = { iam = %q, image = %q }\n}\n",
+		baseURL, baseURL) + resResources(shares, extra)
+}
+
+// resResources renders the resources of resConfig alone.
+func resResources(shares []resShare, extra string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "provider \"kakaocloud\" {\n  endpoint_overrides = { iam = %q, image = %q }\n}\n",
-		baseURL, baseURL)
 	for i, s := range shares {
 		fmt.Fprintf(&b, "\nresource \"kakaocloud_image_member\" \"m%d\" {\n  id                = %q\n"+
 			"  shared_member_ids = %s\n%s}\n", i, s.image, hclList(s.projects), extra)
@@ -76,7 +80,8 @@ func resRun(t *testing.T, ctx context.Context, wd *clitest.Workdir, env map[stri
 }
 
 // resMustApply applies (or destroys, with cmd "destroy") and fails the test unless it succeeds.
-func resMustApply(t *testing.T, ctx context.Context, wd *clitest.Workdir, cmd string, extra ...string) clitest.Result {
+func resMustApply(t *testing.T, ctx context.Context, wd *clitest.Workdir, cmd string,
+	extra ...string) clitest.Result {
 	t.Helper()
 	args := append([]string{cmd, "-auto-approve", "-input=false", "-no-color"}, extra...)
 	res := resRun(t, ctx, wd, nil, args...)
@@ -98,10 +103,21 @@ func resMustPlanEmpty(t *testing.T, ctx context.Context, wd *clitest.Workdir) {
 // resMustAgree compares Terraform state with the emulator's own record for every image of the
 // test: an image in state is shared with exactly its shared_member_ids, any other image with
 // nobody, so no share exists that state does not know.
-func resMustAgree(t *testing.T, ctx context.Context, wd *clitest.Workdir, srv *emulator.Server, images []string) {
+func resMustAgree(t *testing.T, ctx context.Context, wd *clitest.Workdir, srv *emulator.Server,
+	images []string) {
 	t.Helper()
 	if msg := resDisagreement(ctx, wd, srv, images); msg != "" {
 		t.Fatal(msg)
+	}
+}
+
+// resCheckAgree is resMustAgree for a step that failed on purpose: a disagreement is reported and
+// the test goes on to check that the next run converges.
+func resCheckAgree(t *testing.T, ctx context.Context, wd *clitest.Workdir, srv *emulator.Server,
+	images []string) {
+	t.Helper()
+	if msg := resDisagreement(ctx, wd, srv, images); msg != "" {
+		t.Errorf("after the failed run, %s", msg)
 	}
 }
 

@@ -40,17 +40,17 @@ func TestResilience_transientFaults(t *testing.T) {
 				{"destroy", nil},
 			}
 			for _, step := range steps {
-				var res = struct{ took time.Duration }{}
+				var took time.Duration
 				if step.config == nil {
-					res.took = resMustApply(t, ctx, wd, "destroy").Duration
+					took = resMustApply(t, ctx, wd, "destroy").Duration
 				} else {
 					wd.SetConfig(resConfig(srv.URL(), []resShare{{image, step.config}}, ""))
-					res.took = resMustApply(t, ctx, wd, "apply").Duration
+					took = resMustApply(t, ctx, wd, "apply").Duration
 					resMustPlanEmpty(t, ctx, wd)
 				}
 				resMustAgree(t, ctx, wd, srv, []string{image})
 				t.Logf("%s: succeeded in %s; faults injected so far: %s", step.name,
-					res.took.Round(time.Millisecond), resFaults(srv))
+					took.Round(time.Millisecond), resFaults(srv))
 			}
 			if got := srv.SharedWith(image); len(got) != 0 {
 				t.Fatalf("after destroy the image is still shared with %v", got)
@@ -78,18 +78,18 @@ func TestResilience_killedMidApply(t *testing.T) {
 	var mu sync.Mutex
 
 	for run := 0; run < runs; run++ {
-		// Moments from before the provider starts to after the adds, while it waits.
-		killAfter := 300*time.Millisecond + time.Duration(run)*350*time.Millisecond
+		moment := resKillMoment(run, runs, len(members))
 		image := images[run]
-		t.Run(fmt.Sprintf("run=%d/kill=%s", run, killAfter), func(t *testing.T) {
+		t.Run(fmt.Sprintf("run=%d/kill=%s", run, moment), func(t *testing.T) {
 			wd := resWorkdir(t, resConfig(srv.URL(), []resShare{{image, members}}, ""))
 			ctx := resContext(t)
 
+			addsBefore := srv.Counters().ByImage[image][emulator.RouteAddMember]
 			proc, err := wd.Start(ctx, resEnv(nil), "apply", "-auto-approve", "-input=false", "-no-color")
 			if err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(killAfter)
+			moment.wait(srv, image, addsBefore)
 			_ = proc.Kill()
 			killed := proc.Wait()
 			if strings.Contains(killed.Output(), "panic") {
@@ -111,14 +111,45 @@ func TestResilience_killedMidApply(t *testing.T) {
 			resMustPlanEmpty(t, ctx, wd)
 			resMustApply(t, ctx, wd, "destroy")
 			resMustAgree(t, ctx, wd, srv, []string{image})
-			t.Logf("killed at %s with %d/%d shared: %s; the next apply converged",
-				killAfter, sharedAtKill, len(members), outcome)
+			t.Logf("killed %s with %d/%d shared: %s; the next apply converged",
+				moment, sharedAtKill, len(members), outcome)
 			mu.Lock()
 			outcomes[outcome]++
 			mu.Unlock()
 		})
 	}
 	t.Logf("runs: %d; outcomes: %v; requests by route: %v", runs, outcomes, srv.Counters().ByRoute)
+}
+
+// resKillMoment spreads the kills of TestResilience_killedMidApply: the first run before the
+// provider has made a call, the last while it waits for propagation, and the others after a
+// growing number of adds reached the emulator, which a fixed delay cannot hit reliably when the
+// adds run in parallel.
+func resKillMoment(run, runs, members int) resMoment {
+	switch run {
+	case 0:
+		return resMoment{delay: 200 * time.Millisecond}
+	case runs - 1:
+		return resMoment{adds: members, delay: 500 * time.Millisecond}
+	}
+	return resMoment{adds: 1 + (run-1)*members/(runs-2)}
+}
+
+// resMoment is when to kill: once adds add-member requests for the image arrived, then after delay.
+type resMoment struct {
+	adds  int
+	delay time.Duration
+}
+
+func (m resMoment) String() string { return fmt.Sprintf("after %d adds + %s", m.adds, m.delay) }
+
+func (m resMoment) wait(srv *emulator.Server, image string, addsBefore int64) {
+	deadline := time.Now().Add(time.Minute)
+	for m.adds > 0 && time.Now().Before(deadline) &&
+		srv.Counters().ByImage[image][emulator.RouteAddMember]-addsBefore < int64(m.adds) {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(m.delay)
 }
 
 // Issue 4, item 3: tokens that expire every few seconds during a long apply with 20 resources
@@ -163,7 +194,8 @@ func TestResilience_tokenExpiry(t *testing.T) {
 	res = resMustApply(t, ctx, wd, "destroy", "-parallelism=10")
 	issued = srv.Counters().ByRoute[emulator.RouteTokenIssue]
 	windows = int64(math.Ceil(float64(res.Duration) / float64(lifetime)))
-	t.Logf("destroy took %s: %d tokens issued for %d windows", res.Duration.Round(time.Millisecond), issued, windows)
+	t.Logf("destroy took %s: %d tokens issued for %d windows",
+		res.Duration.Round(time.Millisecond), issued, windows)
 	if issued > windows+processes {
 		t.Errorf("destroy issued %d tokens for %d expiry windows", issued, windows)
 	}
@@ -174,7 +206,10 @@ func TestResilience_tokenExpiry(t *testing.T) {
 // of 10, in process so that `go test -race` covers the provider; then one image named by two
 // resources with different members gets a clear error.
 func TestResilience_concurrency(t *testing.T) {
-	srv := testEmulator(t, emulator.Options{Latency: 5 * time.Millisecond, PropagationDelay: 200 * time.Millisecond})
+	srv := testEmulator(t, emulator.Options{
+		Latency:          5 * time.Millisecond,
+		PropagationDelay: 200 * time.Millisecond,
+	})
 	images := emulator.DefaultExtraImageIDs()[20:40]
 	create, update := make([]resShare, 20), make([]resShare, 20)
 	var checks []statecheck.StateCheck
@@ -184,7 +219,7 @@ func TestResilience_concurrency(t *testing.T) {
 		checks = append(checks, emulatorAgrees{srv, fmt.Sprintf("kakaocloud_image_member.m%d", i)})
 	}
 	config := func(shares []resShare) string {
-		return providerBlock(srv) + strings.SplitN(resConfig(srv.URL(), shares, ""), "}\n", 2)[1]
+		return providerBlock(srv) + resResources(shares, "")
 	}
 	twoOnOne := []resShare{
 		{images[0], projects(200, 2)},

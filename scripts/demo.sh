@@ -124,19 +124,24 @@ step "${cli##*/} destroy"
 "${cli}" destroy -auto-approve -no-color
 
 step "the emulator must hold no member for image ${image_id}"
-# A removed member stays listed with is_shared=false for the emulator's removal delay (1s by
-# default), as on the real cloud; no member may still be shared, and the list must drain.
-members_json="$(member_list "${image_id}")"
-echo "${members_json}"
-if tr -d ' \n' <<<"${members_json}" | grep -q '"is_shared":true'; then
+# The emulator's own record (its control endpoint, outside the API) must share with no project at
+# once. The API keeps listing a removed member with is_shared=false for the removal delay (1s by
+# default), as the real cloud does, so its list must only drain.
+truth_json="$(curl -sS --fail "${endpoint}/_emulator/v1/images/${image_id}/members")"
+echo "emulator record: ${truth_json}"
+tr -d ' \n' <<<"${truth_json}" | grep -q '"shared_with":\[\]' ||
   die "the emulator still shares image ${image_id} after destroy"
+members_json="$(member_list "${image_id}")"
+echo "API member list: ${members_json}"
+if tr -d ' \n' <<<"${members_json}" | grep -q '"is_shared":true'; then
+  die "the API still lists image ${image_id} as shared after destroy"
 fi
 for _ in $(seq 1 50); do
   tr -d ' \n' <<<"${members_json}" | grep -q '"members":\[\]' && break
   sleep 0.2
   members_json="$(member_list "${image_id}")"
 done
-echo "${members_json}"
+echo "API member list: ${members_json}"
 tr -d ' \n' <<<"${members_json}" | grep -q '"members":\[\]' ||
   die "the emulator still lists members for image ${image_id} ten seconds after destroy"
 

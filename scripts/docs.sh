@@ -22,7 +22,7 @@ case "${mode}" in
     generate "${ROOT_DIR}"
     ;;
   check)
-    copy="$(mktemp -d "${TMPDIR:-/tmp}/kakaocloud-docs.XXXXXX")"
+    copy="$(mktemp -d -t kakaocloud-docs.XXXXXX)"
     trap 'rm -rf "${copy}"' EXIT
     # The module without tool binaries, build output or git metadata.
     tar -C "${ROOT_DIR}" --exclude=./.tools --exclude=./dist --exclude=./.git -cf - . | tar -C "${copy}" -xf -

@@ -20,7 +20,7 @@ export TF_ACC_PROVIDER_NAMESPACE=hashicorp
 # A pinned version makes terraform-plugin-testing download a CLI; the path below is used instead.
 unset TF_ACC_TERRAFORM_VERSION
 
-work_dir="$(mktemp -d "${TMPDIR:-/tmp}/kakaocloud-test.XXXXXX")"
+work_dir="$(mktemp -d -t kakaocloud-test.XXXXXX)"
 trap 'rm -rf "${work_dir}"' EXIT
 results="${work_dir}/results.tsv"
 report_bin="${work_dir}/testreport"

@@ -115,6 +115,11 @@ func (c *Client) decodeAnswer(req *apiRequest, res *apiResponse, v any) error {
 	if len(bytes.TrimSpace(res.body)) == 0 {
 		return c.fail(req, res, "the API answered with an empty body where one was expected", nil)
 	}
+	if note := contentTypeNote(res); note != "" {
+		// The contract sends JSON with its media type on every body; anything else is a proxy or
+		// an error page answering in the API's place, even when the body happens to parse.
+		return c.fail(req, res, "the response body is not declared as JSON"+note, nil)
+	}
 	dec := json.NewDecoder(bytes.NewReader(res.body))
 	err := dec.Decode(v)
 	if err == nil {

@@ -39,6 +39,20 @@ type memberChange struct {
 
 type memberChanges []memberChange
 
+// succeeded returns the projects added and removed without error.
+func (c memberChanges) succeeded() (added, removed []string) {
+	for _, ch := range c {
+		switch {
+		case ch.err != nil:
+		case ch.remove:
+			removed = append(removed, ch.projectID)
+		default:
+			added = append(added, ch.projectID)
+		}
+	}
+	return added, removed
+}
+
 func (c memberChanges) failures() memberChanges {
 	var out memberChanges
 	for _, ch := range c {
@@ -96,57 +110,70 @@ func (r *imageMemberResource) runChanges(ctx context.Context, imageID string, id
 	return out
 }
 
+// operation is what one Create, Update or Delete set out to do, and what it knew before.
+type operation struct {
+	name    string // "Create", "Update" or "Delete"
+	imageID string
+	want    []string        // the projects to share with when done
+	before  []string        // the projects shared before the changes
+	seen    []client.Member // the last member list read, if any
+	timeout time.Duration
+}
+
 // finish waits for successful changes to show, then records in state what exists, whatever
 // happened on the way.
-func (r *imageMemberResource) finish(ctx context.Context, op, imageID string, want []string, changes memberChanges,
-	timeout time.Duration, model *imageMemberModel, state *tfsdk.State, diags *diag.Diagnostics) {
-	summary := fmt.Sprintf("Error %s Image Sharing", verbing(op))
+func (r *imageMemberResource) finish(ctx context.Context, op operation, changes memberChanges,
+	model *imageMemberModel, state *tfsdk.State, diags *diag.Diagnostics) {
+	summary := fmt.Sprintf("Error %s Image Sharing", verbing(op.name))
 
-	var last []client.Member
 	if failed := changes.failures(); len(failed) > 0 {
-		diags.AddError(summary, describeFailures(imageID, failed))
+		diags.AddError(summary, describeFailures(op.imageID, failed))
 	} else {
-		members, err := waitMembersSettled(ctx, r.data.client, imageID, want, defaultPoll)
+		members, err := waitMembersSettled(ctx, r.data.client, op.imageID, op.want, defaultPoll)
 		switch {
-		case err == nil && op == "Delete":
+		case err == nil && op.name == "Delete":
 			return
 		case err == nil:
-			diags.Append(model.setMembers(ctx, members)...)
+			diags.Append(model.setMembers(ctx, members, nil)...)
 			diags.Append(state.Set(ctx, model)...)
 			return
-		case op == "Delete" && client.IsNotFound(err):
+		case op.name == "Delete" && client.IsNotFound(err):
 			return
 		}
-		last = members
+		if members != nil {
+			op.seen = members
+		}
 		var pending *pendingError
 		if errors.As(err, &pending) {
 			diags.AddError(summary, fmt.Sprintf("The member list of image %s did not settle within the %s timeout. "+
 				"%s The changes made so far are recorded in state; apply again to finish, or raise the %s "+
-				"timeout in the timeouts block.\n\n%s", imageID, timeout, pending.describe(), strings.ToLower(op),
-				pending.cause))
+				"timeout in the timeouts block.\n\n%s", op.imageID, op.timeout, pending.describe(),
+				strings.ToLower(op.name), pending.cause))
 		} else {
 			diags.AddError(summary, fmt.Sprintf("Waiting for the members of image %s to settle failed.\n\n%s",
-				imageID, err))
+				op.imageID, err))
 		}
 	}
 
 	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
-	members, err := r.data.client.ListImageMembers(recordCtx, imageID)
-	switch {
-	case client.IsNotFound(err):
+	members, err := r.data.client.ListImageMembers(recordCtx, op.imageID)
+	if client.IsNotFound(err) {
 		state.RemoveResource(ctx)
 		return
-	case err != nil && last == nil:
-		tflog.Warn(ctx, "could not list members to record state after a failure", map[string]any{"error": err.Error()})
-		diags.AddWarning("Image Sharing State May Be Stale",
-			fmt.Sprintf("After the failure, listing the members of image %s to record them also failed. The next "+
-				"refresh reads them again.\n\n%s", imageID, err))
-		return
-	case err == nil:
-		last = members
 	}
-	diags.Append(model.setMembers(ctx, last)...)
+	added, removed := changes.succeeded()
+	var shared []string
+	if err == nil {
+		// Projects this run added are recorded even while pending: they exist and state must
+		// know them. The next refresh shows them as not yet shared until they settle.
+		op.seen = members
+		shared = union(sharedIDs(members), intersect(added, presentIDs(members)))
+	} else {
+		tflog.Warn(ctx, "could not list members to record state after a failure", map[string]any{"error": err.Error()})
+		shared = subtract(union(op.before, added), removed)
+	}
+	diags.Append(model.setMembers(ctx, op.seen, shared)...)
 	diags.Append(state.Set(ctx, model)...)
 }
 

@@ -117,6 +117,19 @@ func subtract(a, b []string) []string {
 	return out
 }
 
+func union(a, b []string) []string {
+	seen := make(map[string]bool, len(a)+len(b))
+	var out []string
+	for _, s := range append(append([]string(nil), a...), b...) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 func intersect(a, b []string) []string {
 	keep := make(map[string]bool, len(b))
 	for _, s := range b {

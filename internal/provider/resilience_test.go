@@ -84,12 +84,11 @@ func TestResilience_killedMidApply(t *testing.T) {
 			wd := resWorkdir(t, resConfig(srv.URL(), []resShare{{image, members}}, ""))
 			ctx := resContext(t)
 
-			addsBefore := srv.Counters().ByImage[image][emulator.RouteAddMember]
 			proc, err := wd.Start(ctx, resEnv(nil), "apply", "-auto-approve", "-input=false", "-no-color")
 			if err != nil {
 				t.Fatal(err)
 			}
-			moment.wait(srv, image, addsBefore)
+			moment.wait(srv, image)
 			_ = proc.Kill()
 			killed := proc.Wait()
 			if strings.Contains(killed.Output(), "panic") {
@@ -122,9 +121,9 @@ func TestResilience_killedMidApply(t *testing.T) {
 }
 
 // resKillMoment spreads the kills of TestResilience_killedMidApply: the first run before the
-// provider has made a call, the last while it waits for propagation, and the others after a
-// growing number of adds reached the emulator, which a fixed delay cannot hit reliably when the
-// adds run in parallel.
+// provider has made a call, the last while it waits for propagation, and the others once a
+// growing number of adds took effect in the emulator, which a fixed delay cannot hit reliably when
+// the adds run in parallel.
 func resKillMoment(run, runs, members int) resMoment {
 	switch run {
 	case 0:
@@ -132,10 +131,10 @@ func resKillMoment(run, runs, members int) resMoment {
 	case runs - 1:
 		return resMoment{adds: members, delay: 500 * time.Millisecond}
 	}
-	return resMoment{adds: 1 + (run-1)*members/(runs-2)}
+	return resMoment{adds: 1 + (run-1)*(members-2)/(runs-2)}
 }
 
-// resMoment is when to kill: once adds add-member requests for the image arrived, then after delay.
+// resMoment is when to kill: once the image has adds members, then after delay.
 type resMoment struct {
 	adds  int
 	delay time.Duration
@@ -143,10 +142,9 @@ type resMoment struct {
 
 func (m resMoment) String() string { return fmt.Sprintf("after %d adds + %s", m.adds, m.delay) }
 
-func (m resMoment) wait(srv *emulator.Server, image string, addsBefore int64) {
+func (m resMoment) wait(srv *emulator.Server, image string) {
 	deadline := time.Now().Add(time.Minute)
-	for m.adds > 0 && time.Now().Before(deadline) &&
-		srv.Counters().ByImage[image][emulator.RouteAddMember]-addsBefore < int64(m.adds) {
+	for m.adds > 0 && time.Now().Before(deadline) && len(srv.SharedWith(image)) < m.adds {
 		time.Sleep(time.Millisecond)
 	}
 	time.Sleep(m.delay)

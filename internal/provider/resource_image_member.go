@@ -255,7 +255,9 @@ func (r *imageMemberResource) Create(ctx context.Context, req resource.CreateReq
 	}
 
 	changes := r.changeMembers(ctx, imageID, subtract(want, presentIDs(existing)), nil)
-	r.finish(ctx, "Create", imageID, want, changes, timeout, &plan, &resp.State, &resp.Diagnostics)
+	op := operation{name: "Create", imageID: imageID, want: want, before: sharedIDs(existing), seen: existing,
+		timeout: timeout}
+	r.finish(ctx, op, changes, &plan, &resp.State, &resp.Diagnostics)
 }
 
 func (r *imageMemberResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -286,7 +288,7 @@ func (r *imageMemberResource) Read(ctx context.Context, req resource.ReadRequest
 		return
 	}
 
-	resp.Diagnostics.Append(state.setMembers(ctx, members)...)
+	resp.Diagnostics.Append(state.setMembers(ctx, members, sharedIDs(members))...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -311,7 +313,9 @@ func (r *imageMemberResource) Update(ctx context.Context, req resource.UpdateReq
 	ctx = tflog.SetField(ctx, "image_id", imageID)
 
 	changes := r.changeMembers(ctx, imageID, subtract(want, have), subtract(have, want))
-	r.finish(ctx, "Update", imageID, want, changes, timeout, &plan, &resp.State, &resp.Diagnostics)
+	plan.Members = state.Members // what is known of the members until they are listed again
+	op := operation{name: "Update", imageID: imageID, want: want, before: have, timeout: timeout}
+	r.finish(ctx, op, changes, &plan, &resp.State, &resp.Diagnostics)
 }
 
 func (r *imageMemberResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -344,7 +348,8 @@ func (r *imageMemberResource) Delete(ctx context.Context, req resource.DeleteReq
 	}
 
 	changes := r.changeMembers(ctx, imageID, nil, presentIDs(members))
-	r.finish(ctx, "Delete", imageID, nil, changes, timeout, &state, &resp.State, &resp.Diagnostics)
+	op := operation{name: "Delete", imageID: imageID, before: sharedIDs(members), seen: members, timeout: timeout}
+	r.finish(ctx, op, changes, &state, &resp.State, &resp.Diagnostics)
 }
 
 func (r *imageMemberResource) ImportState(ctx context.Context, req resource.ImportStateRequest,
@@ -377,14 +382,22 @@ type imageMemberModel struct {
 	Timeouts        timeouts.Value `tfsdk:"timeouts"`
 }
 
-// setMembers records what the API reports: every listed member in members, and the members that
-// are actually shared in shared_member_ids, so that drift in either direction shows in a plan.
-func (m *imageMemberModel) setMembers(ctx context.Context, members []client.Member) diag.Diagnostics {
-	var diags diag.Diagnostics
-	var d diag.Diagnostics
-	m.SharedMemberIDs, d = types.SetValueFrom(ctx, types.StringType, sharedIDs(members))
+// setMembers records the projects shared with the image in shared_member_ids and, when a list
+// was read, every listed member in members. Read passes the projects the API reports as shared,
+// so that drift in either direction shows in a plan.
+func (m *imageMemberModel) setMembers(ctx context.Context, members []client.Member, shared []string) diag.Diagnostics {
+	var diags, d diag.Diagnostics
+	if shared == nil {
+		shared = sharedIDs(members)
+	}
+	if shared == nil {
+		shared = []string{} // an empty set, never null: the attribute is required
+	}
+	m.SharedMemberIDs, d = types.SetValueFrom(ctx, types.StringType, shared)
 	diags.Append(d...)
-	m.Members, d = membersValue(ctx, members)
-	diags.Append(d...)
+	if members != nil || m.Members.IsUnknown() || m.Members.IsNull() {
+		m.Members, d = membersValue(ctx, members)
+		diags.Append(d...)
+	}
 	return diags
 }

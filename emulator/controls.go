@@ -174,9 +174,9 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		s.SetDelays(body.Propagation.or(cur.propagation), body.Removal.or(cur.removal))
 	case "latency":
-		s.SetLatency(time.Duration(body.Latency.or(0)))
+		s.SetLatency(body.Latency.or(0))
 	case "token-lifetime":
-		s.SetTokenLifetime(time.Duration(body.Lifetime.or(0)))
+		s.SetTokenLifetime(body.Lifetime.or(0))
 	case "member-quota":
 		s.SetMemberQuota(body.Quota)
 	case "faults":
@@ -238,13 +238,13 @@ func (s *Server) settingsBody() settingsBody {
 
 func (b controlBody) faults() Faults {
 	f := Faults{
-		Rate503: b.Rate503, Rate429: b.Rate429, RateDrop: b.RateDrop, RetryAfter: time.Duration(b.RetryAfter.or(0)),
+		Rate503: b.Rate503, Rate429: b.Rate429, RateDrop: b.RateDrop, RetryAfter: b.RetryAfter.or(0),
 		Seed: b.Seed, Routes: slices.Clone(b.Routes),
 	}
 	for _, r := range b.Rules {
 		f.Rules = append(f.Rules, FaultRule{
 			Route: r.Route, ImageID: r.ImageID, Every: r.Every, After: r.After, Times: r.Times, Action: r.Action,
-			RetryAfter: time.Duration(r.RetryAfter.or(0)),
+			RetryAfter: r.RetryAfter.or(0),
 		})
 	}
 	return f

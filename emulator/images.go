@@ -140,7 +140,7 @@ func (s *Server) saveAfterWrite() {
 	if err := s.save(); err != nil && s.logger != nil {
 		s.logMu.Lock()
 		defer s.logMu.Unlock()
-		io.WriteString(s.logger, "state file: "+err.Error()+"\n")
+		_, _ = io.WriteString(s.logger, "state file: "+err.Error()+"\n")
 	}
 }
 

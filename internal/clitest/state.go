@@ -12,7 +12,7 @@ import (
 func (w *Workdir) State(ctx context.Context) (*State, error) {
 	res := w.Run(ctx, nil, "show", "-json", "-no-color")
 	if res.ExitCode != 0 {
-		return nil, fmt.Errorf("show -json: exit %d: %v\n%s", res.ExitCode, res.Err, res.Stderr)
+		return nil, fmt.Errorf("show -json: exit %d: %w\n%s", res.ExitCode, res.Err, res.Stderr)
 	}
 	var doc showDocument
 	if err := json.Unmarshal([]byte(res.Stdout), &doc); err != nil {

@@ -107,7 +107,8 @@ func (c emulatorAgrees) CheckState(_ context.Context, req statecheck.CheckStateR
 		var inState []string
 		raw, _ := r.AttributeValues["shared_member_ids"].([]any)
 		for _, v := range raw {
-			inState = append(inState, v.(string))
+			s, _ := v.(string)
+			inState = append(inState, s)
 		}
 		sort.Strings(inState)
 		shared := c.srv.SharedWith(imageID)

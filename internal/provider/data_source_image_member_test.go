@@ -27,7 +27,7 @@ data "kakaocloud_image_member" "test" {
 			Config: config,
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("data.kakaocloud_image_member.test", tfjsonpath.New("members"),
-					knownvalue.ListExact([]knownvalue.Check{memberCheck(image, p[0]), memberCheck(image, p[1])})),
+					knownvalue.ListExact([]knownvalue.Check{memberCheck(p[0]), memberCheck(p[1])})),
 				statecheck.ExpectKnownValue("data.kakaocloud_image_member.test", tfjsonpath.New("id"),
 					knownvalue.StringExact(image)),
 			},

@@ -74,15 +74,18 @@ var exampleValues = map[string]string{
 	"application_credential_secret": emulator.DefaultOwnerCredentialSecret,
 }
 
-var varRef = regexp.MustCompile(`var\.([a-z0-9_]+)`)
+var (
+	varRef            = regexp.MustCompile(`var\.([a-z0-9_]+)`)
+	requiredProviders = regexp.MustCompile(`(?s)terraform \{\s*required_providers \{.*?\n  \}\n\}\n`)
+)
 
 // exampleConfig declares the variables an example uses but leaves to the reader. The registry
 // example takes its image from a kakaocloud_image resource, which this provider does not have
 // yet, so that one reference becomes a variable here.
 func exampleConfig(src string) string {
 	src = strings.ReplaceAll(src, "kakaocloud_image.example.id", "var.image_id")
-	// The harness serves the provider under the namespace TF_ACC_PROVIDER_NAMESPACE names.
-	src = strings.ReplaceAll(src, `"kakaocloud-community/kakaocloud"`, `"hashicorp/kakaocloud"`)
+	// The harness serves the provider under its own address, which the CLI then infers.
+	src = requiredProviders.ReplaceAllString(src, "")
 	var b strings.Builder
 	for _, m := range varRef.FindAllStringSubmatch(src, -1) {
 		name := m[1]

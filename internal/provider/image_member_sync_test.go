@@ -182,7 +182,10 @@ func TestSetHelpers(t *testing.T) {
 
 func TestImageClaims(t *testing.T) {
 	c := newImageClaims()
-	if !c.claim("img", "a,b") || !c.claim("img", "a,b") {
+	if !c.claim("img", "a,b") {
+		t.Fatal("the first claim of an image must succeed")
+	}
+	if !c.claim("img", "a,b") {
 		t.Fatal("the same resource planned twice (a replacement) must keep its claim")
 	}
 	if c.claim("img", "a") {

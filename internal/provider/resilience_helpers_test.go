@@ -69,10 +69,10 @@ func resContext(t *testing.T) context.Context {
 
 // resRun runs one CLI command with the test environment and fails the test on a panic, which a
 // provider crash prints on stderr whatever the exit code.
-func resRun(t *testing.T, ctx context.Context, wd *clitest.Workdir, env map[string]string,
+func resRun(t *testing.T, ctx context.Context, wd *clitest.Workdir,
 	args ...string) clitest.Result {
 	t.Helper()
-	res := wd.Run(ctx, resEnv(env), args...)
+	res := wd.Run(ctx, resEnv(nil), args...)
 	if strings.Contains(res.Output(), "panic") {
 		t.Fatalf("%s printed a panic:\n%s", args[0], res.Output())
 	}
@@ -84,7 +84,7 @@ func resMustApply(t *testing.T, ctx context.Context, wd *clitest.Workdir, cmd st
 	extra ...string) clitest.Result {
 	t.Helper()
 	args := append([]string{cmd, "-auto-approve", "-input=false", "-no-color"}, extra...)
-	res := resRun(t, ctx, wd, nil, args...)
+	res := resRun(t, ctx, wd, args...)
 	if res.ExitCode != 0 {
 		t.Fatalf("%s failed (exit %d, %s):\n%s", cmd, res.ExitCode, res.Duration, res.Output())
 	}
@@ -94,7 +94,7 @@ func resMustApply(t *testing.T, ctx context.Context, wd *clitest.Workdir, cmd st
 // resMustPlanEmpty fails the test unless a plan shows no change.
 func resMustPlanEmpty(t *testing.T, ctx context.Context, wd *clitest.Workdir) {
 	t.Helper()
-	res := resRun(t, ctx, wd, nil, "plan", "-detailed-exitcode", "-input=false", "-no-color")
+	res := resRun(t, ctx, wd, "plan", "-detailed-exitcode", "-input=false", "-no-color")
 	if res.ExitCode != 0 {
 		t.Fatalf("plan after apply is not empty (exit %d):\n%s", res.ExitCode, res.Output())
 	}

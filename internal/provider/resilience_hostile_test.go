@@ -40,7 +40,7 @@ func TestResilience_hostileResponses(t *testing.T) {
 		for _, action := range actions {
 			t.Run(rt.route+"/"+action, func(t *testing.T) {
 				srv.SetFaults(emulator.Faults{Rules: []emulator.FaultRule{{Route: rt.route, Action: action}}})
-				res := resRun(t, ctx, wd, nil, "apply", "-auto-approve", "-input=false", "-no-color")
+				res := resRun(t, ctx, wd, "apply", "-auto-approve", "-input=false", "-no-color")
 				srv.SetFaults(emulator.Faults{})
 				output := resFlatten(res.Output())
 				switch {
@@ -115,7 +115,7 @@ func TestResilience_timeouts(t *testing.T) {
 		if step.command != "plan" {
 			args = append(args, "-auto-approve")
 		}
-		res := resRun(t, ctx, wd, nil, args...)
+		res := resRun(t, ctx, wd, args...)
 		srv.SetDelays(0, 0)
 		srv.SetFaults(emulator.Faults{})
 

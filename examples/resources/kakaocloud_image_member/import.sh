@@ -1,1 +1,1 @@
-terraform import kakaocloud_image_member.example <resource_id>
+$ terraform import kakaocloud_image_member.example <resource_id>

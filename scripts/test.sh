@@ -8,6 +8,7 @@
 #   TEST_EXTRA_TF_PATHS colon-separated absolute paths of further terraform/tofu binaries to run
 #                       the acceptance tests on as well (optional; nothing here needs them)
 #   TEST_SKIP_TOFU=1    leave out the OpenTofu run
+#   FUZZ_TIME           how long each fuzz target runs after the tests (default 8s; 0 skips)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "${ROOT_DIR}"
@@ -43,6 +44,17 @@ run_tests terraform "${TERRAFORM_BIN}" -run "${TEST_RUN:-.}" ${TEST_PACKAGES:-./
 
 if [[ "${TEST_SKIP_TOFU:-}" != "1" ]]; then
   run_tests tofu "${TOFU_BIN}" -run 'TestAcc' ./internal/provider/...
+fi
+
+# Every fuzz target also runs with the fuzzer for a bounded time (seed corpora run above).
+fuzz_time="${FUZZ_TIME:-8s}"
+if [[ "${fuzz_time}" != "0" ]]; then
+  while read -r pkg target; do
+    log "fuzzing ${target} in ${pkg} for ${fuzz_time}"
+    go test -json -run '^$' -fuzz "^${target}\$" -fuzztime "${fuzz_time}" "${pkg}" 2>&1 |
+      "${report_bin}" -label fuzz -results "${results}" -trim-prefix "${module}/" || status=1
+  done < <(grep -rHo --include='*_test.go' --exclude-dir=.tools --exclude-dir=dist '^func Fuzz[A-Za-z0-9_]*' . |
+    sed -E 's|^\./(.*)/[^/]+_test\.go:func (Fuzz[A-Za-z0-9_]*)$|./\1 \2|' | sort -u)
 fi
 
 IFS=':' read -r -a extra_paths <<<"${TEST_EXTRA_TF_PATHS:-}"

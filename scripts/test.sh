@@ -43,7 +43,7 @@ run_tests() {
 run_tests terraform "${TERRAFORM_BIN}" -run "${TEST_RUN:-.}" ${TEST_PACKAGES:-./...}
 
 if [[ "${TEST_SKIP_TOFU:-}" != "1" ]]; then
-  run_tests tofu "${TOFU_BIN}" -run 'TestAcc' ./internal/provider/...
+  run_tests tofu "${TOFU_BIN}" -run 'TestAcc|TestResilience' ./internal/provider/...
 fi
 
 # Every fuzz target also runs with the fuzzer for a bounded time (seed corpora run above).

@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -96,13 +97,11 @@ func (d *imageMemberDataSource) Read(ctx context.Context, req datasource.ReadReq
 		return
 	}
 
-	timeout, diags := config.Timeouts.Read(ctx, defaultReadTimeout)
-	resp.Diagnostics.Append(diags...)
+	ctx, cancel, _ := withTimeout(ctx, config.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	imageID := config.ID.ValueString()
 	members, err := d.data.client.ListImageMembers(ctx, imageID)
@@ -117,6 +116,7 @@ func (d *imageMemberDataSource) Read(ctx context.Context, req datasource.ReadReq
 		return
 	}
 
+	var diags diag.Diagnostics
 	config.Members, diags = membersValue(ctx, members)
 	resp.Diagnostics.Append(diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &config)...)

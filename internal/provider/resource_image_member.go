@@ -218,13 +218,11 @@ func (r *imageMemberResource) Create(ctx context.Context, req resource.CreateReq
 		return
 	}
 
-	timeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
-	resp.Diagnostics.Append(diags...)
+	ctx, cancel, timeout := withTimeout(ctx, plan.Timeouts.Create, defaultCreateTimeout, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	imageID := plan.ID.ValueString()
 	want := setStrings(plan.SharedMemberIDs)
@@ -267,13 +265,11 @@ func (r *imageMemberResource) Read(ctx context.Context, req resource.ReadRequest
 		return
 	}
 
-	timeout, diags := state.Timeouts.Read(ctx, defaultReadTimeout)
-	resp.Diagnostics.Append(diags...)
+	ctx, cancel, _ := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	imageID := state.ID.ValueString()
 	members, err := r.data.client.ListImageMembers(ctx, imageID)
@@ -300,13 +296,11 @@ func (r *imageMemberResource) Update(ctx context.Context, req resource.UpdateReq
 		return
 	}
 
-	timeout, diags := plan.Timeouts.Update(ctx, defaultUpdateTimeout)
-	resp.Diagnostics.Append(diags...)
+	ctx, cancel, timeout := withTimeout(ctx, plan.Timeouts.Update, defaultUpdateTimeout, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	imageID := plan.ID.ValueString()
 	want, have := setStrings(plan.SharedMemberIDs), setStrings(state.SharedMemberIDs)
@@ -325,13 +319,11 @@ func (r *imageMemberResource) Delete(ctx context.Context, req resource.DeleteReq
 		return
 	}
 
-	timeout, diags := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
-	resp.Diagnostics.Append(diags...)
+	ctx, cancel, timeout := withTimeout(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	imageID := state.ID.ValueString()
 	ctx = tflog.SetField(ctx, "image_id", imageID)
@@ -363,6 +355,15 @@ func (r *imageMemberResource) ImportState(ctx context.Context, req resource.Impo
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("shared_member_ids"),
 		types.SetValueMust(types.StringType, []attr.Value{}))...)
+}
+
+// withTimeout bounds ctx by the timeout the configuration sets for one operation, or its default.
+func withTimeout(ctx context.Context, configured func(context.Context, time.Duration) (time.Duration, diag.Diagnostics),
+	fallback time.Duration, diags *diag.Diagnostics) (context.Context, context.CancelFunc, time.Duration) {
+	timeout, d := configured(ctx, fallback)
+	diags.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	return ctx, cancel, timeout
 }
 
 func (r *imageMemberResource) configured(diags *diag.Diagnostics) bool {

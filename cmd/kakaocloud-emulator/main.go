@@ -83,9 +83,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&cfg.printFixture, "print-fixture", false, "print the built-in fixture as JSON and exit")
 	fs.StringVar(&o.StateFile, "state-file", "", "file that keeps state across restarts (default: memory only)")
 	fs.DurationVar(&o.PropagationDelay, "propagation-delay", time.Second,
-		"time before a new member turns accepted (negative: never)")
+		"time before a new member turns accepted (a negative duration such as -1s: never)")
 	fs.DurationVar(&o.RemovalDelay, "removal-delay", time.Second,
-		"time a removed member stays listed with is_shared=false (negative: forever)")
+		"time a removed member stays listed with is_shared=false (a negative duration such as -1s: forever)")
 	fs.DurationVar(&o.Latency, "latency", 0, "latency added to every API request")
 	fs.DurationVar(&o.TokenLifetime, "token-lifetime", time.Hour, "lifetime of issued tokens")
 	fs.IntVar(&o.MemberQuota, "member-quota", 128, "maximum members per image")

@@ -53,6 +53,33 @@ func (c memberChanges) succeeded() (added, removed []string) {
 	return added, removed
 }
 
+// failedWith returns the projects whose change failed with the given API status.
+func (c memberChanges) failedWith(status int) []string {
+	var ids []string
+	for _, ch := range c {
+		var apiErr *client.Error
+		if errors.As(ch.err, &apiErr) && apiErr.StatusCode == status {
+			ids = append(ids, ch.projectID)
+		}
+	}
+	return ids
+}
+
+// without drops the changes of the given projects.
+func (c memberChanges) without(ids []string) memberChanges {
+	drop := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		drop[id] = true
+	}
+	var out memberChanges
+	for _, ch := range c {
+		if !drop[ch.projectID] {
+			out = append(out, ch)
+		}
+	}
+	return out
+}
+
 func (c memberChanges) failures() memberChanges {
 	var out memberChanges
 	for _, ch := range c {
@@ -68,6 +95,18 @@ func (c memberChanges) failures() memberChanges {
 // An add answered 409 and a remove answered 404 are already done.
 func (r *imageMemberResource) changeMembers(ctx context.Context, imageID string, add, remove []string) memberChanges {
 	adds := r.runChanges(ctx, imageID, add, false)
+	if full := adds.failedWith(http.StatusRequestEntityTooLarge); len(full) > 0 && len(remove) > 0 &&
+		len(full) == len(adds.failures()) {
+		// The image is at its member quota: the dropped projects must go before the new ones fit.
+		// Projects that stay keep their access either way.
+		tflog.Info(ctx, "member quota reached; removing dropped projects before adding", map[string]any{
+			"waiting_to_add": len(full), "removing": len(remove)})
+		removes := r.runChanges(ctx, imageID, remove, true)
+		if len(removes.failures()) > 0 {
+			return append(adds, removes...)
+		}
+		return append(append(adds.without(full), removes...), r.runChanges(ctx, imageID, full, false)...)
+	}
 	if len(adds.failures()) > 0 {
 		for _, id := range remove {
 			adds = append(adds, memberChange{projectID: id, remove: true, err: errSkipped})
@@ -127,7 +166,7 @@ func (r *imageMemberResource) finish(ctx context.Context, op operation, changes 
 	summary := fmt.Sprintf("Error %s Image Sharing", verbing(op.name))
 
 	if failed := changes.failures(); len(failed) > 0 {
-		diags.AddError(summary, describeFailures(op.imageID, failed))
+		diags.AddError(summary, describeFailures(op.imageID, failed)+nextStep(op.name))
 	} else {
 		members, err := waitMembersSettled(ctx, r.data.client, op.imageID, op.want, defaultPoll)
 		switch {
@@ -144,12 +183,17 @@ func (r *imageMemberResource) finish(ctx context.Context, op operation, changes 
 			op.seen = members
 		}
 		var pending *pendingError
-		if errors.As(err, &pending) {
+		switch {
+		case errors.As(err, &pending) && errors.Is(err, context.Canceled):
+			diags.AddError(summary, fmt.Sprintf("The operation on image %s was interrupted before its member list "+
+				"settled. %s The changes made so far are recorded in state.%s", op.imageID, pending.describe(),
+				nextStep(op.name)))
+		case errors.As(err, &pending):
 			diags.AddError(summary, fmt.Sprintf("The member list of image %s did not settle within the %s timeout. "+
-				"%s The changes made so far are recorded in state; apply again to finish, or raise the %s "+
-				"timeout in the timeouts block.\n\n%s", op.imageID, op.timeout, pending.describe(),
-				strings.ToLower(op.name), pending.cause))
-		} else {
+				"%s The changes made so far are recorded in state.%s To wait longer, raise it with "+
+				"timeouts = { %s = \"30m\" }.\n\n%s", op.imageID, op.timeout, pending.describe(),
+				nextStep(op.name), strings.ToLower(op.name), pending.cause))
+		default:
 			diags.AddError(summary, fmt.Sprintf("Waiting for the members of image %s to settle failed.\n\n%s",
 				op.imageID, err))
 		}
@@ -175,6 +219,17 @@ func (r *imageMemberResource) finish(ctx context.Context, op operation, changes 
 	}
 	diags.Append(model.setMembers(ctx, op.seen, shared)...)
 	diags.Append(state.Set(ctx, model)...)
+}
+
+// nextStep tells how to finish after a failure. Terraform marks a resource whose create failed as
+// tainted and would replace it, removing the sharing that exists and adding it again; untainting
+// it lets the next apply continue from what exists instead.
+func nextStep(op string) string {
+	if op != "Create" {
+		return " Apply again to finish."
+	}
+	return " Terraform marks the resource as tainted, so the next apply would unshare and share the " +
+		"image again; run `terraform untaint` on it first to continue from what exists."
 }
 
 func describeFailures(imageID string, failed memberChanges) string {
@@ -211,7 +266,7 @@ func adviceFor(err error) string {
 	var apiErr *client.Error
 	if !errors.As(err, &apiErr) {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return "The operation ran out of time; raise the timeout in the timeouts block or apply again."
+			return "The operation ran out of time: raise its timeout in timeouts, or apply again."
 		}
 		return ""
 	}

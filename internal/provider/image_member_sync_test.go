@@ -233,3 +233,20 @@ func TestDescribeFailuresAdvice(t *testing.T) {
 		}
 	}
 }
+
+func TestReadSharedIDs(t *testing.T) {
+	a, b, c, d := strings.Repeat("a", 32), strings.Repeat("b", 32), strings.Repeat("c", 32), strings.Repeat("d", 32)
+	members := []client.Member{
+		member(a, true, "accepted"), // shared
+		member(b, false, "pending"), // pending, added by someone else
+		member(c, false, "pending"), // pending, added by this resource (in state)
+		member(d, false, ""),        // removed, still listed
+	}
+	got := readSharedIDs(members, []string{a, c})
+	if !slices.Equal(got, []string{a, b}) {
+		t.Errorf("readSharedIDs = %v, want the shared project and the unknown pending one", got)
+	}
+	if got := readSharedIDs(nil, []string{a}); len(got) != 0 {
+		t.Errorf("an empty list reads as %v", got)
+	}
+}

@@ -74,6 +74,20 @@ func sharedIDs(members []client.Member) []string {
 	return ids
 }
 
+// readSharedIDs is what Read records as shared: the projects the API reports as shared, and the
+// pending ones that state does not know, which someone else added and which are about to be
+// shared. Pending projects that state knows were added by this resource and are not shared yet,
+// so leaving them out makes the next plan add them again and wait for them.
+func readSharedIDs(members []client.Member, known []string) []string {
+	var pending []string
+	for _, m := range members {
+		if !m.IsShared && m.Status == memberStatusPending {
+			pending = append(pending, m.ID)
+		}
+	}
+	return union(sharedIDs(members), subtract(pending, known))
+}
+
 // presentIDs returns the projects that are members or on their way to be: shared, or pending.
 // A member listed as not shared and not pending is a removal still showing.
 func presentIDs(members []client.Member) []string {

@@ -284,7 +284,7 @@ func (r *imageMemberResource) Read(ctx context.Context, req resource.ReadRequest
 		return
 	}
 
-	resp.Diagnostics.Append(state.setMembers(ctx, members, sharedIDs(members))...)
+	resp.Diagnostics.Append(state.setMembers(ctx, members, readSharedIDs(members, setStrings(state.SharedMemberIDs)))...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -351,6 +351,13 @@ func (r *imageMemberResource) ImportState(ctx context.Context, req resource.Impo
 			fmt.Sprintf("The import ID %q is not an image ID. Import kakaocloud_image_member with the image's ID, "+
 				"a lower-case UUID such as 088b4056-65b3-4ef4-a478-2f4ae9abb98c.", req.ID))
 		return
+	}
+	if r.data != nil {
+		// An image that cannot be shared would import and then fail on the first apply.
+		resp.Diagnostics.Append(r.checkImageShareable(ctx, req.ID)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("shared_member_ids"),

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"regexp"
+	"slices"
 	"testing"
 	"time"
 
@@ -298,7 +299,7 @@ func TestAccImageMember_createTimeout(t *testing.T) {
 			{
 				PreConfig:   func() { started = time.Now() },
 				Config:      imageMemberConfig(srv, image, p, "  timeouts = { create = \"5s\" }\n"),
-				ExpectError: errRe("did not settle within the 5s timeout", p[0]+", "+p[1]),
+				ExpectError: errRe("did not settle within the 5s timeout", p[0]+", "+p[1], "terraform untaint"),
 			},
 			{
 				PreConfig: func() {
@@ -448,6 +449,101 @@ func TestAccImageMember_existingMembers(t *testing.T) {
 				Config:            imageMemberConfig(srv, image, p, ""),
 				ConfigStateChecks: []statecheck.StateCheck{emulatorAgrees{srv, testResource}},
 			},
+		},
+	})
+}
+
+// At the member quota, swapping a project removes the dropped one first, then adds the new one.
+func TestAccImageMember_swapAtQuota(t *testing.T) {
+	srv := testEmulator(t, emulator.Options{MemberQuota: 3})
+	image, p := emulator.DefaultActiveImageID, projects(0, 4)
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkNoMembers(srv, image),
+		Steps: []resource.TestStep{
+			{Config: imageMemberConfig(srv, image, p[:3], "")},
+			{
+				PreConfig: srv.ResetCounters,
+				Config:    imageMemberConfig(srv, image, []string{p[0], p[1], p[3]}, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(testResource, plancheck.ResourceActionUpdate),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{emulatorAgrees{srv, testResource}},
+				Check: func(*terraform.State) error {
+					// The first add meets the quota, the removal frees a place, the add is made again.
+					return expectCounts(srv, map[string]int64{emulator.RouteAddMember: 2, emulator.RouteRemoveMember: 1})
+				},
+			},
+		},
+	})
+}
+
+// A project shared outside Terraform shows in the next plan while it is still pending, and an
+// import right after such a share records it.
+func TestAccImageMember_pendingOutOfBand(t *testing.T) {
+	srv := testEmulator(t, emulator.Options{})
+	image, p := emulator.DefaultActiveImageID, projects(0, 3)
+	oob := ownerClient(t, srv)
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkNoMembers(srv, image),
+		Steps: []resource.TestStep{
+			{Config: imageMemberConfig(srv, image, p[:2], "")},
+			{
+				PreConfig: func() {
+					srv.SetDelays(time.Hour, 0)
+					outOfBand(t, "add", func(ctx context.Context) error {
+						_, err := oob.AddImageMember(ctx, image, p[2])
+						return err
+					})()
+				},
+				ResourceName:  testResource,
+				ImportState:   true,
+				ImportStateId: image,
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if n := states[0].Attributes["shared_member_ids.#"]; n != "3" {
+						return errorf("import recorded %s projects, want 3 with the pending one", n)
+					}
+					return nil
+				},
+			},
+			{
+				Config: imageMemberConfig(srv, image, p[:2], ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(testResource, plancheck.ResourceActionUpdate),
+					},
+				},
+				Check: func(*terraform.State) error {
+					if got := srv.SharedWith(image); slices.Contains(got, p[2]) {
+						return errorf("the pending outside share %s survived the apply: %v", p[2], got)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// Importing an image that cannot be shared fails at import, not at the first apply.
+func TestAccImageMember_importPublicImage(t *testing.T) {
+	srv := testEmulator(t, emulator.Options{})
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:        imageMemberConfig(srv, emulator.DefaultPublicImageID, projects(0, 1), ""),
+				ResourceName:  testResource,
+				ImportState:   true,
+				ImportStateId: emulator.DefaultPublicImageID,
+				ExpectError:   errRe("Public Image Cannot Be Shared"),
+			},
+			{Config: providerBlock(srv)},
 		},
 	})
 }

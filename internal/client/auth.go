@@ -125,7 +125,7 @@ func (c *Client) issueToken(ctx context.Context) (*issuedToken, error) {
 	if IsUnauthorized(err) {
 		var apiErr *Error
 		errors.As(err, &apiErr)
-		apiErr.Message = "the application credential " + c.credID + " was rejected: " + apiErr.Message
+		apiErr.Message = "the application credential was rejected: " + apiErr.Message
 		apiErr.Message = strings.TrimSuffix(apiErr.Message, ": ")
 		return nil, apiErr
 	}

@@ -20,7 +20,7 @@ func TestAuthenticate(t *testing.T) {
 	}{
 		{name: "valid credential", id: testCredentialID, secret: testCredentialSecret},
 		{name: "wrong secret", id: testCredentialID, secret: "not-the-secret", wantStatus: 401,
-			wantErr: "issue token: 401 Unauthorized: the application credential " + testCredentialID + " was rejected"},
+			wantErr: "issue token: 401 Unauthorized: the application credential was rejected"},
 		{name: "unknown id", id: "00000000000000000000000000000000", secret: testCredentialSecret, wantStatus: 401,
 			wantErr: "was rejected"},
 		{name: "missing secret", id: testCredentialID, wantErr: "application credential id and secret are required"},
@@ -45,8 +45,10 @@ func TestAuthenticate(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
 			}
+			// The credential ID is a sensitive attribute of the provider, so it stays out as well.
 			leaked := strings.Contains(err.Error(), testCredentialSecret) ||
-				tt.secret != "" && strings.Contains(err.Error(), tt.secret)
+				tt.secret != "" && strings.Contains(err.Error(), tt.secret) ||
+				tt.id != "" && strings.Contains(err.Error(), tt.id)
 			if leaked {
 				t.Errorf("error names the secret: %v", err)
 			}

@@ -35,7 +35,7 @@ type Config struct {
 	UserAgent         string       // default "terraform-provider-kakaocloud"
 	HTTPClient        *http.Client // nil: a client with transport timeouts that never follows redirects
 	PageSize          int          // members page size, default 1000 (the API's maximum)
-	MaxParallelWrites int          // starting and maximum limit of the AdaptiveLimiter, default 16
+	MaxParallelWrites int          // starting and maximum limit of the AdaptiveLimiter, default 64
 	Retry             RetryPolicy
 }
 

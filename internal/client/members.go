@@ -30,7 +30,7 @@ func (c *Client) ListImageMembers(ctx context.Context, imageID string) ([]Member
 		return nil, c.fail(req, nil, "the image ID is empty", nil)
 	}
 	base := c.imageURL("api", "v1", "images", imageID, "members")
-	var members []Member
+	members := []Member{} // an empty list is an answer too, not the absence of one
 	index := map[string]int{}
 	for offset := 0; ; {
 		query := url.Values{"limit": {strconv.Itoa(c.pageSize)}, "offset": {strconv.Itoa(offset)}}
@@ -56,7 +56,7 @@ func (c *Client) ListImageMembers(ctx context.Context, imageID string) ([]Member
 		if total < 0 && len(page) < c.pageSize || total >= 0 && offset >= total {
 			break
 		}
-		if added == 0 && len(page) == c.pageSize {
+		if added == 0 {
 			return nil, c.fail(req, nil, fmt.Sprintf("the API repeated a whole page at offset %d; "+
 				"it is not paging as documented", offset-len(page)), nil)
 		}

@@ -19,6 +19,7 @@ type pagedMembers struct {
 	n            int
 	total        func(n int) int // reported total; nil means n
 	ignoreOffset bool
+	pageCap      int  // serve at most this many a page, whatever the limit (0: no cap)
 	endless      bool // invent new members at every offset
 	noPagination bool
 	offsets      []int
@@ -34,6 +35,9 @@ func (p *pagedMembers) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.mu.Unlock()
 	if p.ignoreOffset {
 		offset = 0
+	}
+	if p.pageCap > 0 {
+		limit = min(limit, p.pageCap)
 	}
 	var items []string
 	for i := offset; i < offset+limit && (i < p.n || p.endless); i++ {
@@ -74,6 +78,11 @@ func TestListImageMembersPagination(t *testing.T) {
 			wantMembers: 45, wantOffsets: []int{0, 20, 40}},
 		{name: "offset ignored and total lies", pageSize: 20,
 			server:  &pagedMembers{n: 100, ignoreOffset: true, total: func(int) int { return 1_000_000 }},
+			wantErr: "repeated a whole page at offset 20", wantOffsets: []int{0, 20}},
+		{name: "pages smaller than asked", pageSize: 1000, server: &pagedMembers{n: 150, pageCap: 20},
+			wantMembers: 150, wantOffsets: []int{0, 20, 40, 60, 80, 100, 120, 140}},
+		{name: "offset ignored with pages smaller than asked", pageSize: 1000,
+			server:  &pagedMembers{n: 150, pageCap: 20, ignoreOffset: true},
 			wantErr: "repeated a whole page at offset 20", wantOffsets: []int{0, 20}},
 		{name: "server never ends", pageSize: 1000, server: &pagedMembers{endless: true,
 			total: func(int) int { return 1 << 40 }}, wantErr: "pagination total cannot be right"},

@@ -120,12 +120,13 @@ func (c emulatorAgrees) CheckState(_ context.Context, req statecheck.CheckStateR
 	resp.Error = fmt.Errorf("resource %s not in state", c.address)
 }
 
-// checkNoMembers is a CheckDestroy: after destroy the emulator holds no member of the images.
+// checkNoMembers is a CheckDestroy: after destroy the emulator holds no member of the images,
+// pending or shared (a removal may still be listed for the removal delay).
 func checkNoMembers(srv *emulator.Server, imageIDs ...string) func(*terraform.State) error {
 	return func(*terraform.State) error {
 		for _, id := range imageIDs {
-			if m := srv.Members(id); len(m) > 0 {
-				return fmt.Errorf("image %s still has members after destroy: %+v", id, m)
+			if m := srv.SharedWith(id); len(m) > 0 {
+				return fmt.Errorf("image %s still has members after destroy: %v", id, m)
 			}
 		}
 		return nil

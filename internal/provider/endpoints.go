@@ -85,6 +85,9 @@ func checkBaseURL(raw string) error {
 	if err != nil {
 		return fmt.Errorf("%q is not a URL: %w", raw, err)
 	}
+	if u.User != nil {
+		return fmt.Errorf("%q must not carry a user name or password", u.Redacted())
+	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return fmt.Errorf("%q must start with http:// or https://", raw)
 	}

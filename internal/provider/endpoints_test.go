@@ -29,6 +29,8 @@ func TestResolveEndpoints(t *testing.T) {
 				"load-balancer": "http://127.0.0.1:3", "tgw": "https://tgw.example.test"}},
 		{name: "bad scheme", region: "kr-central-2", realm: "public",
 			overrides: map[string]string{"iam": "ftp://x"}, wantErr: "http:// or https://"},
+		{name: "credentials in the URL are refused without being repeated", region: "kr-central-2",
+			realm: "public", overrides: map[string]string{"image": "https://user:hunter2@x"}, wantErr: "xxxxx@x"},
 		{name: "query", region: "kr-central-2", realm: "public",
 			overrides: map[string]string{"iam": "https://x/?a=b"}, wantErr: "query"},
 	}

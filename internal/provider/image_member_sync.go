@@ -209,10 +209,10 @@ func (r *imageMemberResource) finish(ctx context.Context, op operation, changes 
 	added, removed := changes.succeeded()
 	var shared []string
 	if err == nil {
-		// Projects this run added are recorded even while pending: they exist and state must
-		// know them. The next refresh shows them as not yet shared until they settle.
+		// Pending projects are recorded too: they exist and state must know them. The next plan
+		// waits for those still planned and removes the others.
 		op.seen = members
-		shared = union(sharedIDs(members), intersect(added, presentIDs(members)))
+		shared = presentIDs(members)
 	} else {
 		tflog.Warn(ctx, "could not list members to record state after a failure", map[string]any{"error": err.Error()})
 		shared = subtract(union(op.before, added), removed)
@@ -361,7 +361,8 @@ func waitMembersSettled(ctx context.Context, c memberLister, imageID string, wan
 
 		members, err := c.ListImageMembers(ctx, imageID)
 		if err != nil {
-			if ctx.Err() != nil {
+			// The client gives up early when its next retry would pass the deadline.
+			if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
 				return last, newPendingError(last, want, err)
 			}
 			return last, err
@@ -417,22 +418,52 @@ func (e *pendingError) Error() string {
 func (e *pendingError) Unwrap() error { return e.cause }
 
 // imageClaims records which images the resources of one plan or apply manage, to refuse a
-// second resource on the same image. Terraform plans a replacement twice for one resource, with
+// second resource on the same image, and a resource destroyed while another takes its image over
+// (the two would run in either order). Terraform plans a replacement twice for one resource, with
 // the same configuration, so a claim with the same member list is not a conflict; two resources
 // that agree on every member cannot undo each other anyway.
 type imageClaims struct {
 	mu     sync.Mutex
-	images map[string]string
+	images map[string]imageClaim
 }
 
-func newImageClaims() *imageClaims { return &imageClaims{images: map[string]string{}} }
+type imageClaim struct {
+	members    string
+	destroying bool
+}
 
-func (c *imageClaims) claim(imageID, members string) bool {
+func newImageClaims() *imageClaims { return &imageClaims{images: map[string]imageClaim{}} }
+
+// claim takes the image for a resource that will share it with members; it returns why not.
+func (c *imageClaims) claim(imageID, members string) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if prior, ok := c.images[imageID]; ok && prior != members {
-		return false
+	prior, ok := c.images[imageID]
+	switch {
+	case ok && prior.destroying:
+		return fmt.Sprintf("The image %s is shared by a kakaocloud_image_member that this apply destroys, and "+
+			"another one takes it over; Terraform would run the two in any order and could unshare what the new "+
+			"one shares. If the resource was renamed or moved, add a moved block; otherwise destroy the old one "+
+			"in a separate apply.", imageID)
+	case ok && prior.members != members:
+		return fmt.Sprintf("More than one kakaocloud_image_member resource names the image %s. Each resource "+
+			"sets the complete member list of its image, so two of them would undo each other's changes on "+
+			"every apply. Keep one resource per image and list every project in its shared_member_ids.", imageID)
 	}
-	c.images[imageID] = members
-	return true
+	c.images[imageID] = imageClaim{members: members}
+	return ""
+}
+
+// release marks the image of a resource being destroyed; it returns why that conflicts.
+func (c *imageClaims) release(imageID string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.images[imageID]; ok {
+		return fmt.Sprintf("The image %s is shared by a kakaocloud_image_member that this apply destroys, and "+
+			"another one takes it over; Terraform would run the two in any order and could unshare what the new "+
+			"one shares. If the resource was renamed or moved, add a moved block; otherwise destroy the old one "+
+			"in a separate apply.", imageID)
+	}
+	c.images[imageID] = imageClaim{destroying: true}
+	return ""
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
 	"github.com/kakaocloud-community/terraform-provider-kakaocloud/internal/client"
 )
 
@@ -182,17 +184,23 @@ func TestSetHelpers(t *testing.T) {
 
 func TestImageClaims(t *testing.T) {
 	c := newImageClaims()
-	if !c.claim("img", "a,b") {
-		t.Fatal("the first claim of an image must succeed")
+	if why := c.claim("img", "a,b"); why != "" {
+		t.Fatalf("the first claim of an image must succeed: %s", why)
 	}
-	if !c.claim("img", "a,b") {
-		t.Fatal("the same resource planned twice (a replacement) must keep its claim")
+	if why := c.claim("img", "a,b"); why != "" {
+		t.Fatalf("the same resource planned twice (a replacement) must keep its claim: %s", why)
 	}
-	if c.claim("img", "a") {
-		t.Fatal("a second resource with another member list must be refused")
+	if why := c.claim("img", "a"); !strings.Contains(why, "More than one") {
+		t.Fatalf("a second resource with another member list must be refused, got %q", why)
 	}
-	if !c.claim("other", "a") {
-		t.Fatal("another image is free")
+	if why := c.release("img"); !strings.Contains(why, "moved block") {
+		t.Fatalf("destroying a resource on a claimed image must be refused, got %q", why)
+	}
+	if why := c.release("gone"); why != "" {
+		t.Fatalf("destroying a resource on its own is fine: %s", why)
+	}
+	if why := c.claim("gone", "a"); !strings.Contains(why, "moved block") {
+		t.Fatalf("taking over an image that is being unshared must be refused, got %q", why)
 	}
 }
 
@@ -234,19 +242,19 @@ func TestDescribeFailuresAdvice(t *testing.T) {
 	}
 }
 
-func TestReadSharedIDs(t *testing.T) {
-	a, b, c, d := strings.Repeat("a", 32), strings.Repeat("b", 32), strings.Repeat("c", 32), strings.Repeat("d", 32)
-	members := []client.Member{
-		member(a, true, "accepted"), // shared
-		member(b, false, "pending"), // pending, added by someone else
-		member(c, false, "pending"), // pending, added by this resource (in state)
-		member(d, false, ""),        // removed, still listed
+func TestPendingPlanned(t *testing.T) {
+	a, b, c := strings.Repeat("a", 32), strings.Repeat("b", 32), strings.Repeat("c", 32)
+	list, diags := membersValue(context.Background(), []client.Member{
+		member(a, true, "accepted"), member(b, false, "pending"), member(c, false, "pending"),
+	})
+	if diags.HasError() {
+		t.Fatal(diags)
 	}
-	got := readSharedIDs(members, []string{a, c})
-	if !slices.Equal(got, []string{a, b}) {
-		t.Errorf("readSharedIDs = %v, want the shared project and the unknown pending one", got)
+	if got := pendingPlanned(context.Background(), list, []string{a, b}); !slices.Equal(got, []string{b}) {
+		t.Errorf("pendingPlanned = %v, want only the planned pending project", got)
 	}
-	if got := readSharedIDs(nil, []string{a}); len(got) != 0 {
-		t.Errorf("an empty list reads as %v", got)
+	if got := pendingPlanned(context.Background(), types.ListUnknown(list.ElementType(context.Background())),
+		[]string{a}); got != nil {
+		t.Errorf("unknown members gave %v", got)
 	}
 }

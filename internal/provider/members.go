@@ -74,22 +74,27 @@ func sharedIDs(members []client.Member) []string {
 	return ids
 }
 
-// readSharedIDs is what Read records as shared: the projects the API reports as shared, and the
-// pending ones that state does not know, which someone else added and which are about to be
-// shared. Pending projects that state knows were added by this resource and are not shared yet,
-// so leaving them out makes the next plan add them again and wait for them.
-func readSharedIDs(members []client.Member, known []string) []string {
+// pendingPlanned returns the planned projects that the members in state show as pending.
+func pendingPlanned(ctx context.Context, members types.List, planned []string) []string {
+	if members.IsNull() || members.IsUnknown() {
+		return nil
+	}
+	var listed []memberModel
+	if diags := members.ElementsAs(ctx, &listed, false); diags.HasError() {
+		return nil
+	}
 	var pending []string
-	for _, m := range members {
-		if !m.IsShared && m.Status == memberStatusPending {
-			pending = append(pending, m.ID)
+	for _, m := range listed {
+		if !m.IsShared.ValueBool() && m.Status.ValueString() == memberStatusPending {
+			pending = append(pending, m.ID.ValueString())
 		}
 	}
-	return union(sharedIDs(members), subtract(pending, known))
+	return intersect(pending, planned)
 }
 
 // presentIDs returns the projects that are members or on their way to be: shared, or pending.
-// A member listed as not shared and not pending is a removal still showing.
+// A member listed as not shared and not pending is a removal still showing. Read records these in
+// shared_member_ids, so that a share made elsewhere shows as drift even before it takes effect.
 func presentIDs(members []client.Member) []string {
 	var ids []string
 	for _, m := range members {

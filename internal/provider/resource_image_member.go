@@ -138,7 +138,17 @@ func (r *imageMemberResource) ValidateConfig(ctx context.Context, req resource.V
 // image or project fails the plan rather than half an apply.
 func (r *imageMemberResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest,
 	resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.data == nil {
+	if r.data == nil {
+		return
+	}
+	var prior imageMemberModel
+	if !req.State.Raw.IsNull() {
+		resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+	}
+	if req.Plan.Raw.IsNull() {
+		if conflict := r.data.claims.release(prior.ID.ValueString()); conflict != "" {
+			resp.Diagnostics.AddError("Image Unshared and Shared in One Apply", conflict)
+		}
 		return
 	}
 
@@ -149,11 +159,8 @@ func (r *imageMemberResource) ModifyPlan(ctx context.Context, req resource.Modif
 	}
 	imageID := plan.ID.ValueString()
 
-	if !r.data.claims.claim(imageID, strings.Join(setStrings(plan.SharedMemberIDs), ",")) {
-		resp.Diagnostics.AddAttributeError(path.Root("id"), "Image Managed by Two Resources",
-			fmt.Sprintf("More than one kakaocloud_image_member resource names the image %s. Each resource sets the "+
-				"complete member list of its image, so two of them would undo each other's changes on every "+
-				"apply. Keep one resource per image and list every project in its shared_member_ids.", imageID))
+	if conflict := r.data.claims.claim(imageID, strings.Join(setStrings(plan.SharedMemberIDs), ",")); conflict != "" {
+		resp.Diagnostics.AddAttributeError(path.Root("id"), "Image Managed by Two Resources", conflict)
 		return
 	}
 
@@ -167,13 +174,19 @@ func (r *imageMemberResource) ModifyPlan(ctx context.Context, req resource.Modif
 		}
 	}
 
-	var prior imageMemberModel
-	if !req.State.Raw.IsNull() {
-		resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
-		if prior.ID.ValueString() == imageID {
-			return
+	if !req.State.Raw.IsNull() && prior.ID.ValueString() == imageID {
+		// Sharing this resource started that has not taken effect keeps the plan open, so that the
+		// next apply waits for it rather than reporting nothing to do.
+		if pending := pendingPlanned(ctx, prior.Members, setStrings(plan.SharedMemberIDs)); len(pending) > 0 {
+			tflog.Debug(ctx, "planned members still pending; planning a wait", map[string]any{"project_ids": pending})
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("members"),
+				types.ListUnknown(types.ObjectType{AttrTypes: memberAttrTypes}))...)
 		}
+		return
 	}
+
+	ctx, cancel, _ := withTimeout(ctx, plan.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
+	defer cancel()
 	resp.Diagnostics.Append(r.checkImageShareable(ctx, imageID)...)
 }
 
@@ -284,7 +297,7 @@ func (r *imageMemberResource) Read(ctx context.Context, req resource.ReadRequest
 		return
 	}
 
-	resp.Diagnostics.Append(state.setMembers(ctx, members, readSharedIDs(members, setStrings(state.SharedMemberIDs)))...)
+	resp.Diagnostics.Append(state.setMembers(ctx, members, presentIDs(members))...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -299,6 +312,12 @@ func (r *imageMemberResource) Update(ctx context.Context, req resource.UpdateReq
 	ctx, cancel, timeout := withTimeout(ctx, plan.Timeouts.Update, defaultUpdateTimeout, &resp.Diagnostics)
 	defer cancel()
 	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	if !plan.Members.IsUnknown() {
+		// Neither the projects nor their sharing change (only timeouts do): nothing to ask the API.
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
 
@@ -354,6 +373,8 @@ func (r *imageMemberResource) ImportState(ctx context.Context, req resource.Impo
 	}
 	if r.data != nil {
 		// An image that cannot be shared would import and then fail on the first apply.
+		ctx, cancel := context.WithTimeout(ctx, defaultReadTimeout)
+		defer cancel()
 		resp.Diagnostics.Append(r.checkImageShareable(ctx, req.ID)...)
 		if resp.Diagnostics.HasError() {
 			return

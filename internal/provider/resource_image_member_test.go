@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -532,18 +533,104 @@ func TestAccImageMember_pendingOutOfBand(t *testing.T) {
 // Importing an image that cannot be shared fails at import, not at the first apply.
 func TestAccImageMember_importPublicImage(t *testing.T) {
 	srv := testEmulator(t, emulator.Options{})
+	image := emulator.DefaultActiveImageID
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkNoMembers(srv, image),
 		Steps: []resource.TestStep{
+			{Config: imageMemberConfig(srv, image, projects(0, 1), "")},
 			{
-				Config:        imageMemberConfig(srv, emulator.DefaultPublicImageID, projects(0, 1), ""),
+				// No configuration of its own: an import step with one runs in a working directory
+				// that OpenTofu cannot resolve the harness's provider in.
 				ResourceName:  testResource,
 				ImportState:   true,
 				ImportStateId: emulator.DefaultPublicImageID,
 				ExpectError:   errRe("Public Image Cannot Be Shared"),
 			},
-			{Config: providerBlock(srv)},
+		},
+	})
+}
+
+// Review findings: a change of timeouts alone asks nothing of the API even while a removal still
+// shows; an empty member list empties members; a pending share dropped from the configuration is
+// removed, not forgotten.
+func TestAccImageMember_settlingEdges(t *testing.T) {
+	srv := testEmulator(t, emulator.Options{RemovalDelay: 2 * time.Second})
+	image, p := emulator.DefaultActiveImageID, projects(0, 3)
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkNoMembers(srv, image),
+		Steps: []resource.TestStep{
+			{Config: imageMemberConfig(srv, image, p, "")},
+			{Config: imageMemberConfig(srv, image, p[:2], "")},
+			{
+				PreConfig: func() { time.Sleep(2500 * time.Millisecond) }, // the removal stops showing
+				Config:    imageMemberConfig(srv, image, p[:2], "  timeouts = { update = \"9m\" }\n"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(testResource, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(testResource, tfjsonpath.New("members"), knownvalue.ListSizeExact(2)),
+					},
+				},
+			},
+			{
+				PreConfig: func() { srv.SetDelays(0, 0) }, // removals leave the list at once
+				Config:    imageMemberConfig(srv, image, nil, ""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					emulatorAgrees{srv, testResource},
+					statecheck.ExpectKnownValue(testResource, tfjsonpath.New("members"), knownvalue.ListSizeExact(0)),
+				},
+			},
+			{
+				PreConfig:   func() { srv.SetDelays(-1, 0) },
+				Config:      imageMemberConfig(srv, image, p[:2], "  timeouts = { update = \"3s\" }\n"),
+				ExpectError: errRe("did not settle within the 3s timeout", p[0]),
+			},
+			{
+				// p[1] is still pending and no longer wanted: the plan removes it.
+				Config: imageMemberConfig(srv, image, p[:1], "  timeouts = { update = \"3s\" }\n"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(testResource, plancheck.ResourceActionUpdate),
+					},
+				},
+				ExpectError: errRe("did not settle within the 3s timeout", p[0]),
+			},
+			{
+				PreConfig: func() {
+					if got := srv.Members(image); len(got) != 1 || got[0].ProjectID != p[0] {
+						t.Errorf("only %s should be left on the image, found %+v", p[0], got)
+					}
+					srv.SetDelays(0, 0)
+				},
+				Config:            imageMemberConfig(srv, image, p[:1], ""),
+				ConfigStateChecks: []statecheck.StateCheck{emulatorAgrees{srv, testResource}},
+			},
+		},
+	})
+}
+
+// A resource renamed without a moved block would be destroyed while its successor shares the same
+// image, in any order; the plan refuses it.
+func TestAccImageMember_renamedWithoutMoved(t *testing.T) {
+	srv := testEmulator(t, emulator.Options{})
+	image, p := emulator.DefaultActiveImageID, projects(0, 2)
+	renamed := strings.Replace(imageMemberConfig(srv, image, p, ""), `"test"`, `"renamed"`, 1)
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkNoMembers(srv, image),
+		Steps: []resource.TestStep{
+			{Config: imageMemberConfig(srv, image, p, "")},
+			{Config: renamed, ExpectError: errRe("Image Unshared and Shared in One Apply", "moved block")},
+			{
+				Config: renamed + "\nmoved {\n  from = kakaocloud_image_member.test\n  to   = kakaocloud_image_member.renamed\n}\n",
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
 		},
 	})
 }

@@ -8,12 +8,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/kakaocloud-community/terraform-provider-kakaocloud/emulator"
+	"github.com/kakaocloud-community/terraform-provider-kakaocloud/internal/clitest"
 )
 
 const (
@@ -33,17 +33,8 @@ type toolchain struct {
 // buildProvider compiles the provider from root into a -plugin-dir layout under dir.
 func buildProvider(ctx context.Context, root, dir string) (string, error) {
 	pluginDir := filepath.Join(dir, "plugins")
-	target := filepath.Join(pluginDir, "registry.terraform.io", providerSource, providerVersion,
-		runtime.GOOS+"_"+runtime.GOARCH)
-	if err := os.MkdirAll(target, 0o755); err != nil {
-		return "", err
-	}
-	bin := filepath.Join(target, "terraform-provider-kakaocloud_v"+providerVersion)
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath",
-		"-ldflags", "-s -w -X main.version="+providerVersion, "-o", bin, ".")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build provider: %w\n%s", err, out)
+	if err := clitest.PackageProvider(ctx, root, pluginDir, providerVersion); err != nil {
+		return "", fmt.Errorf("build provider: %w", err)
 	}
 	return pluginDir, nil
 }

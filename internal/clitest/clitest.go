@@ -99,37 +99,38 @@ func buildProvider() (string, error) {
 	if err != nil {
 		return "", err
 	}
-
-	binName := "terraform-provider-kakaocloud_v" + Version
-	platform := runtime.GOOS + "_" + runtime.GOARCH
-	var first string
-	for _, host := range pluginHosts {
-		target := filepath.Join(dir, host, Source, Version, platform)
-		if err := os.MkdirAll(target, 0o755); err != nil {
-			return "", err
-		}
-		bin := filepath.Join(target, binName)
-		if first == "" {
-			first = bin
-			if err := goBuild(moduleDir, bin); err != nil {
-				return "", err
-			}
-			continue
-		}
-		if err := copyExecutable(first, bin); err != nil {
-			return "", err
-		}
+	if err := PackageProvider(context.Background(), moduleDir, dir, Version); err != nil {
+		return "", err
 	}
 	return dir, nil
 }
 
-func goBuild(moduleDir, out string) error {
-	cmd := exec.Command("go", "build", "-o", out, "-ldflags", "-X main.version="+Version, ".")
-	cmd.Dir = moduleDir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	output, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("go build: %w\n%s", err, output)
+// PackageProvider builds the provider in moduleDir with the given version and lays it out in
+// pluginDir in the unpacked registry layout, under both registry hosts, for `init -plugin-dir`.
+func PackageProvider(ctx context.Context, moduleDir, pluginDir, version string) error {
+	binName := "terraform-provider-kakaocloud_v" + version
+	platform := runtime.GOOS + "_" + runtime.GOARCH
+	var first string
+	for _, host := range pluginHosts {
+		target := filepath.Join(pluginDir, host, Source, version, platform)
+		if err := os.MkdirAll(target, 0o755); err != nil {
+			return err
+		}
+		bin := filepath.Join(target, binName)
+		if first != "" {
+			if err := copyExecutable(first, bin); err != nil {
+				return err
+			}
+			continue
+		}
+		first = bin
+		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin,
+			"-ldflags", "-X main.version="+version, ".")
+		cmd.Dir = moduleDir
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if output, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("go build: %w\n%s", err, output)
+		}
 	}
 	return nil
 }

@@ -266,7 +266,7 @@ func (r *imageMemberResource) Create(ctx context.Context, req resource.CreateReq
 	}
 
 	changes := r.changeMembers(ctx, imageID, subtract(want, presentIDs(existing)), nil)
-	op := operation{name: "Create", imageID: imageID, want: want, before: sharedIDs(existing), seen: existing,
+	op := operation{name: "Create", imageID: imageID, want: want, before: presentIDs(existing), seen: existing,
 		timeout: timeout}
 	r.finish(ctx, op, changes, &plan, &resp.State, &resp.Diagnostics)
 }
@@ -359,7 +359,7 @@ func (r *imageMemberResource) Delete(ctx context.Context, req resource.DeleteReq
 	}
 
 	changes := r.changeMembers(ctx, imageID, nil, presentIDs(members))
-	op := operation{name: "Delete", imageID: imageID, before: sharedIDs(members), seen: members, timeout: timeout}
+	op := operation{name: "Delete", imageID: imageID, before: presentIDs(members), seen: members, timeout: timeout}
 	r.finish(ctx, op, changes, &state, &resp.State, &resp.Diagnostics)
 }
 

@@ -166,7 +166,7 @@ func (r *imageMemberResource) finish(ctx context.Context, op operation, changes 
 	summary := fmt.Sprintf("Error %s Image Sharing", verbing(op.name))
 
 	if failed := changes.failures(); len(failed) > 0 {
-		diags.AddError(summary, describeFailures(op.imageID, failed)+nextStep(op.name))
+		diags.AddError(summary, describeFailures(op.imageID, failed)+"\n\n"+nextStep(op.name))
 	} else {
 		members, err := waitMembersSettled(ctx, r.data.client, op.imageID, op.want, defaultPoll)
 		switch {
@@ -186,11 +186,11 @@ func (r *imageMemberResource) finish(ctx context.Context, op operation, changes 
 		switch {
 		case errors.As(err, &pending) && errors.Is(err, context.Canceled):
 			diags.AddError(summary, fmt.Sprintf("The operation on image %s was interrupted before its member list "+
-				"settled. %s The changes made so far are recorded in state.%s", op.imageID, pending.describe(),
+				"settled. %s The changes made so far are recorded in state. %s", op.imageID, pending.describe(),
 				nextStep(op.name)))
 		case errors.As(err, &pending):
 			diags.AddError(summary, fmt.Sprintf("The member list of image %s did not settle within the %s timeout. "+
-				"%s The changes made so far are recorded in state.%s To wait longer, raise it with "+
+				"%s The changes made so far are recorded in state. %s To wait longer, raise it with "+
 				"timeouts = { %s = \"30m\" }.\n\n%s", op.imageID, op.timeout, pending.describe(),
 				nextStep(op.name), strings.ToLower(op.name), pending.cause))
 		default:
@@ -226,9 +226,9 @@ func (r *imageMemberResource) finish(ctx context.Context, op operation, changes 
 // it lets the next apply continue from what exists instead.
 func nextStep(op string) string {
 	if op != "Create" {
-		return " Apply again to finish."
+		return "Apply again to finish."
 	}
-	return " Terraform marks the resource as tainted, so the next apply would unshare and share the " +
+	return "Terraform marks the resource as tainted, so the next apply would unshare and share the " +
 		"image again; run `terraform untaint` on it first to continue from what exists."
 }
 
@@ -263,11 +263,11 @@ func describeFailures(imageID string, failed memberChanges) string {
 }
 
 func adviceFor(err error) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "The operation ran out of time: raise its timeout in timeouts, or apply again."
+	}
 	var apiErr *client.Error
 	if !errors.As(err, &apiErr) {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return "The operation ran out of time: raise its timeout in timeouts, or apply again."
-		}
 		return ""
 	}
 	switch apiErr.StatusCode {
@@ -458,7 +458,7 @@ func (c *imageClaims) claim(imageID, members string) string {
 func (c *imageClaims) release(imageID string) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.images[imageID]; ok {
+	if prior, ok := c.images[imageID]; ok && !prior.destroying {
 		return fmt.Sprintf("The image %s is shared by a kakaocloud_image_member that this apply destroys, and "+
 			"another one takes it over; Terraform would run the two in any order and could unshare what the new "+
 			"one shares. If the resource was renamed or moved, add a moved block; otherwise destroy the old one "+

@@ -322,12 +322,21 @@ func (r *imageMemberResource) Update(ctx context.Context, req resource.UpdateReq
 	}
 
 	imageID := plan.ID.ValueString()
-	want, have := setStrings(plan.SharedMemberIDs), setStrings(state.SharedMemberIDs)
+	want := setStrings(plan.SharedMemberIDs)
 	ctx = tflog.SetField(ctx, "image_id", imageID)
 
+	// The changes come from the member list as it is now, not from state: a saved plan, a plan
+	// made with -refresh=false, or a change made elsewhere since the plan would otherwise leave
+	// the image shared with projects the configuration does not list.
+	current, err := r.data.client.ListImageMembers(ctx, imageID)
+	if err != nil {
+		resp.Diagnostics.AddError("Error Updating Image Sharing",
+			fmt.Sprintf("Listing the members of image %s failed, so nothing was changed.\n\n%s", imageID, err))
+		return
+	}
+	have := presentIDs(current)
 	changes := r.changeMembers(ctx, imageID, subtract(want, have), subtract(have, want))
-	plan.Members = state.Members // what is known of the members until they are listed again
-	op := operation{name: "Update", imageID: imageID, want: want, before: have, timeout: timeout}
+	op := operation{name: "Update", imageID: imageID, want: want, before: have, seen: current, timeout: timeout}
 	r.finish(ctx, op, changes, &plan, &resp.State, &resp.Diagnostics)
 }
 

@@ -634,3 +634,61 @@ func TestAccImageMember_renamedWithoutMoved(t *testing.T) {
 		},
 	})
 }
+
+// sideEffect is a plan check that changes the API between Terraform's plan and its apply, as a
+// saved plan applied later would meet it.
+type sideEffect func()
+
+func (f sideEffect) CheckPlan(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse) { f() }
+
+// An update works from the member list as it is at apply time: a project shared elsewhere after
+// the plan is removed, and one unshared elsewhere is added back.
+func TestAccImageMember_changedBetweenPlanAndApply(t *testing.T) {
+	srv := testEmulator(t, emulator.Options{PropagationDelay: 500 * time.Millisecond})
+	image, p := emulator.DefaultActiveImageID, projects(0, 4)
+	oob := ownerClient(t, srv)
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkNoMembers(srv, image),
+		Steps: []resource.TestStep{
+			{Config: imageMemberConfig(srv, image, p[:3], "")},
+			{
+				Config: imageMemberConfig(srv, image, p[:2], ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{sideEffect(outOfBand(t, "changes", func(ctx context.Context) error {
+						if _, err := oob.AddImageMember(ctx, image, p[3]); err != nil {
+							return err
+						}
+						return oob.RemoveImageMember(ctx, image, p[0])
+					}))},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{emulatorAgrees{srv, testResource}},
+				Check: func(*terraform.State) error {
+					if got := srv.SharedWith(image); !slices.Equal(got, p[:2]) {
+						return errorf("after apply the image is shared with %v, want %v", got, p[:2])
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// Two resources that agree on one image can be destroyed together.
+func TestAccImageMember_identicalPairDestroyed(t *testing.T) {
+	srv := testEmulator(t, emulator.Options{})
+	image, p := emulator.DefaultActiveImageID, projects(0, 2)
+	pair := imageMemberConfig(srv, image, p, "") +
+		strings.Replace(strings.TrimPrefix(imageMemberConfig(srv, image, p, ""), providerBlock(srv)),
+			`"test"`, `"twin"`, 1)
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkNoMembers(srv, image),
+		Steps: []resource.TestStep{
+			{Config: pair},
+			{Config: pair, Destroy: true},
+		},
+	})
+}

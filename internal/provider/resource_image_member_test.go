@@ -639,7 +639,9 @@ func TestAccImageMember_renamedWithoutMoved(t *testing.T) {
 // saved plan applied later would meet it.
 type sideEffect func()
 
-func (f sideEffect) CheckPlan(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse) { f() }
+func (f sideEffect) CheckPlan(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse) {
+	f()
+}
 
 // An update works from the member list as it is at apply time: a project shared elsewhere after
 // the plan is removed, and one unshared elsewhere is added back.

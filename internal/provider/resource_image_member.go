@@ -420,9 +420,10 @@ type imageMemberModel struct {
 	Timeouts        timeouts.Value `tfsdk:"timeouts"`
 }
 
-// setMembers records the projects shared with the image in shared_member_ids and, when a list
-// was read, every listed member in members. Read passes the projects the API reports as shared,
-// so that drift in either direction shows in a plan.
+// setMembers records shared (by default the projects the API reports as shared) in
+// shared_member_ids and, when a list was read, every listed member in members. Read and the
+// failure paths pass every present project, pending ones included, so that drift in either
+// direction shows in a plan.
 func (m *imageMemberModel) setMembers(ctx context.Context, members []client.Member, shared []string) diag.Diagnostics {
 	var diags, d diag.Diagnostics
 	if shared == nil {

@@ -124,10 +124,6 @@ func errRe(parts ...string) *regexp.Regexp {
 	return regexp.MustCompile(`(?s)` + strings.Join(parts, ".*"))
 }
 
-func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
-
-func upper(s string) string { return strings.ToUpper(s) }
-
 func expectCounts(srv *emulator.Server, want map[string]int64) error {
 	got := srv.Counters().ByRoute
 	for route, n := range want {

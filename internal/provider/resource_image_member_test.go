@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -176,7 +177,7 @@ func TestAccImageMember_imageDisappears(t *testing.T) {
 				ExpectNonEmptyPlan: true,
 				Check: func(s *terraform.State) error {
 					if _, ok := s.RootModule().Resources[testResource]; ok {
-						return errorf("%s is still in state after its image was deleted", testResource)
+						return fmt.Errorf("%s is still in state after its image was deleted", testResource)
 					}
 					return nil
 				},
@@ -205,7 +206,7 @@ func TestAccImageMember_manyMembersPaged(t *testing.T) {
 			Check: func(*terraform.State) error {
 				// One read of the empty list before adding, then 8 pages of 20 for the 150 members.
 				if n := counted(srv, emulator.RouteListMembers); n != 9 {
-					return errorf("%d member-list requests during apply, want 1 + 8 pages", n)
+					return fmt.Errorf("%d member-list requests during apply, want 1 + 8 pages", n)
 				}
 				return nil
 			},
@@ -228,7 +229,7 @@ func TestAccImageMember_throttled(t *testing.T) {
 			ConfigStateChecks: []statecheck.StateCheck{emulatorAgrees{srv, testResource}},
 			Check: func(*terraform.State) error {
 				if n := srv.Counters().Faults[emulator.Fault429]; n < 2 {
-					return errorf("expected at least two throttled adds, the emulator counted %d", n)
+					return fmt.Errorf("expected at least two throttled adds, the emulator counted %d", n)
 				}
 				return nil
 			},
@@ -259,7 +260,7 @@ func TestAccImageMember_tokenExpiry(t *testing.T) {
 			ConfigStateChecks: []statecheck.StateCheck{emulatorAgrees{srv, testResource}},
 			Check: func(*terraform.State) error {
 				if n := counted(srv, emulator.RouteTokenIssue); n < 2 {
-					return errorf("expected the token to be issued again after expiry, counted %d issues", n)
+					return fmt.Errorf("expected the token to be issued again after expiry, counted %d issues", n)
 				}
 				return nil
 			},
@@ -378,7 +379,7 @@ func TestAccImageMember_malformedIDs(t *testing.T) {
 			},
 			{
 				Config: imageMemberConfig(srv, emulator.DefaultActiveImageID,
-					[]string{good[0], upper(good[0])}, ""),
+					[]string{good[0], strings.ToUpper(good[0])}, ""),
 				PlanOnly:    true,
 				ExpectError: regexp.MustCompile(`Duplicate Project ID`),
 			},
@@ -389,7 +390,7 @@ func TestAccImageMember_malformedIDs(t *testing.T) {
 					// Validation errors happen before the provider is configured, so no token either.
 					if c := srv.Counters().ByRoute; c[emulator.RouteListMembers]+c[emulator.RouteAddMember]+
 						c[emulator.RouteGetImage] > 0 {
-						return errorf("malformed configurations reached the API: %v", c)
+						return fmt.Errorf("malformed configurations reached the API: %v", c)
 					}
 					return nil
 				},
@@ -507,7 +508,7 @@ func TestAccImageMember_pendingOutOfBand(t *testing.T) {
 				ImportStateId: image,
 				ImportStateCheck: func(states []*terraform.InstanceState) error {
 					if n := states[0].Attributes["shared_member_ids.#"]; n != "3" {
-						return errorf("import recorded %s projects, want 3 with the pending one", n)
+						return fmt.Errorf("import recorded %s projects, want 3 with the pending one", n)
 					}
 					return nil
 				},
@@ -521,7 +522,7 @@ func TestAccImageMember_pendingOutOfBand(t *testing.T) {
 				},
 				Check: func(*terraform.State) error {
 					if got := srv.SharedWith(image); slices.Contains(got, p[2]) {
-						return errorf("the pending outside share %s survived the apply: %v", p[2], got)
+						return fmt.Errorf("the pending outside share %s survived the apply: %v", p[2], got)
 					}
 					return nil
 				},
@@ -668,7 +669,7 @@ func TestAccImageMember_changedBetweenPlanAndApply(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{emulatorAgrees{srv, testResource}},
 				Check: func(*terraform.State) error {
 					if got := srv.SharedWith(image); !slices.Equal(got, p[:2]) {
-						return errorf("after apply the image is shared with %v, want %v", got, p[:2])
+						return fmt.Errorf("after apply the image is shared with %v, want %v", got, p[:2])
 					}
 					return nil
 				},
